@@ -1,0 +1,283 @@
+"""Read and validate the content directory as one unit.
+
+Everything is checked before anything is used: schema, unique ids, references between entries,
+cited paragraphs (they must exist and contain the entry's key terms), dates, time zones and text
+that must be safe inside Telegram HTML. Errors are collected, not raised one at a time, so an
+admin sees every problem of a bad upload at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from store.paragraphs import Paragraph, split_paragraphs
+from store.schema import Entry, EntriesFile, GlossaryFile, GlossaryTerm, SourceDocument, SourcesFile
+
+MAX_TEXT = 1500  # characters in one text field; a reply must stay far below Telegram's 4096
+MAX_FILE_BYTES = 2_000_000
+MARKUP = re.compile(r"[<>]")
+
+
+@dataclass(frozen=True)
+class ContentError:
+    """One problem found in the content, located as precisely as we can."""
+
+    file: str
+    message: str
+    line: int | None = None
+    entry: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        what = " ".join(
+            part for part in (f"[{self.entry}]" if self.entry else "", self.field or "") if part
+        )
+        return f"{where} {what}: {self.message}".replace("  ", " ")
+
+
+class ContentInvalid(Exception):
+    """Raised with every error found; the old content stays live."""
+
+    def __init__(self, errors: list[ContentError]) -> None:
+        super().__init__(f"{len(errors)} content error(s)")
+        self.errors = errors
+
+
+@dataclass
+class Content:
+    """A validated content directory."""
+
+    documents: dict[str, SourceDocument]
+    paragraphs: dict[str, list[Paragraph]]  # document id -> paragraphs in order
+    entries: dict[str, Entry]
+    glossary: list[GlossaryTerm] = field(default_factory=list)
+    digest: str = ""  # sha256 over every file: the content version
+
+    def paragraph(self, doc: str, number: str) -> Paragraph | None:
+        for paragraph in self.paragraphs.get(doc, []):
+            if paragraph.number == number:
+                return paragraph
+        return None
+
+
+def squash(text: str) -> str:
+    """Fold text for term containment checks: NFKC, no white space, case-insensitive."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader that remembers the line of each mapping, for error messages."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _strip_lines(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
+def _read_yaml(path: Path, rel: str, errors: list[ContentError]) -> Any:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            errors.append(ContentError(rel, f"file is larger than {MAX_FILE_BYTES} bytes"))
+            return None
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+    except UnicodeDecodeError:
+        errors.append(ContentError(rel, "not UTF-8 text"))
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        errors.append(ContentError(rel, f"malformed YAML: {exc.problem}", line=line))
+    except yaml.YAMLError as exc:
+        errors.append(ContentError(rel, f"malformed YAML: {exc}"))
+    return None
+
+
+def _pydantic_errors(
+    exc: ValidationError, rel: str, line: int | None, entry: str | None
+) -> Iterable[ContentError]:
+    for err in exc.errors():
+        loc = ".".join(str(part) for part in err["loc"])
+        message = err["msg"].removeprefix("Value error, ")
+        yield ContentError(rel, message, line=line, entry=entry, field=loc or None)
+
+
+def _texts(value: Any, path: str = "") -> Iterable[tuple[str, str]]:
+    """Every string inside a raw YAML value, with its dotted field path."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, sub in value.items():
+            if key != "__line__":
+                yield from _texts(sub, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, sub in enumerate(value):
+            yield from _texts(sub, f"{path}[{index}]")
+
+
+def _check_text(raw: dict[str, Any], rel: str, errors: list[ContentError]) -> None:
+    entry = raw.get("id") if isinstance(raw.get("id"), str) else None
+    for path, text in _texts(raw):
+        if MARKUP.search(text):
+            errors.append(
+                ContentError(rel, "contains < or >: content is plain text, replies add the markup",
+                             line=raw.get("__line__"), entry=entry, field=path)
+            )
+        if len(text) > MAX_TEXT:
+            errors.append(
+                ContentError(rel, f"text is {len(text)} characters; at most {MAX_TEXT}",
+                             line=raw.get("__line__"), entry=entry, field=path)
+            )
+
+
+def _items(data: Any, key: str, rel: str, errors: list[ContentError]) -> list[dict[str, Any]]:
+    if not isinstance(data, dict) or not isinstance(data.get(key), list):
+        errors.append(ContentError(rel, f"expected a mapping with a list under '{key}'"))
+        return []
+    items = []
+    for index, item in enumerate(data[key]):
+        if isinstance(item, dict):
+            items.append(item)
+        else:
+            errors.append(ContentError(rel, f"item {index + 1} of '{key}' is not a mapping"))
+    return items
+
+
+def load_content(directory: Path) -> Content:
+    """Read, validate and return the content in ``directory``; raise ContentInvalid with every error."""
+    errors: list[ContentError] = []
+    digest = hashlib.sha256()
+    directory = Path(directory)
+
+    sources_path = directory / "sources.yaml"
+    documents: dict[str, SourceDocument] = {}
+    paragraphs: dict[str, list[Paragraph]] = {}
+    if not sources_path.is_file():
+        errors.append(ContentError("sources.yaml", "missing"))
+    else:
+        data = _read_yaml(sources_path, "sources.yaml", errors)
+        digest.update(sources_path.read_bytes())
+        for raw in _items(data, "documents", "sources.yaml", errors) if data is not None else []:
+            try:
+                doc = SourceDocument.model_validate(_strip_lines(raw))
+            except ValidationError as exc:
+                errors.extend(_pydantic_errors(exc, "sources.yaml", raw.get("__line__"), raw.get("id")))
+                continue
+            if doc.id in documents:
+                errors.append(ContentError("sources.yaml", "duplicate id", raw.get("__line__"), doc.id))
+                continue
+            text_path = (directory / doc.file).resolve()
+            if not text_path.is_relative_to(directory.resolve()) or not text_path.is_file():
+                errors.append(
+                    ContentError("sources.yaml", f"document file {doc.file} not found", raw.get("__line__"),
+                                 doc.id, "file")
+                )
+                continue
+            text = text_path.read_text(encoding="utf-8")
+            digest.update(text.encode())
+            documents[doc.id] = doc
+            paragraphs[doc.id] = split_paragraphs(text)
+
+    entries: dict[str, Entry] = {}
+    lines: dict[str, tuple[str, int | None]] = {}
+    entry_files = sorted((directory / "entries").glob("*.yaml")) if (directory / "entries").is_dir() else []
+    if not entry_files:
+        errors.append(ContentError("entries/", "no entry files (*.yaml)"))
+    for path in entry_files:
+        rel = f"entries/{path.name}"
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+        data = _read_yaml(path, rel, errors)
+        if data is None:
+            continue
+        for raw in _items(data, "entries", rel, errors):
+            _check_text(raw, rel, errors)
+            try:
+                entry = Entry.model_validate(_strip_lines(raw))
+            except ValidationError as exc:
+                errors.extend(_pydantic_errors(exc, rel, raw.get("__line__"), raw.get("id")))
+                continue
+            if entry.id in entries:
+                first = lines[entry.id]
+                errors.append(
+                    ContentError(rel, f"duplicate id (first at {first[0]}:{first[1]})", raw.get("__line__"),
+                                 entry.id, "id")
+                )
+                continue
+            entries[entry.id] = entry
+            lines[entry.id] = (rel, raw.get("__line__"))
+
+    glossary: list[GlossaryTerm] = []
+    glossary_path = directory / "glossary.yaml"
+    if glossary_path.is_file():
+        digest.update(glossary_path.read_bytes())
+        data = _read_yaml(glossary_path, "glossary.yaml", errors)
+        if data is not None:
+            try:
+                glossary = GlossaryFile.model_validate(_strip_lines(data)).terms
+            except ValidationError as exc:
+                errors.extend(_pydantic_errors(exc, "glossary.yaml", None, None))
+
+    content = Content(documents, paragraphs, entries, glossary, digest.hexdigest())
+    errors.extend(_check_references(content, lines))
+    if errors:
+        raise ContentInvalid(errors)
+    return content
+
+
+def _check_references(content: Content, lines: dict[str, tuple[str, int | None]]) -> Iterable[ContentError]:
+    """Related ids must exist; cited paragraphs must exist and contain the key terms."""
+    for entry in content.entries.values():
+        rel, line = lines[entry.id]
+        for related in entry.related:
+            if related not in content.entries:
+                yield ContentError(rel, f"unknown entry '{related}'", line, entry.id, "related")
+        ranges = [entry.dates] if entry.dates else []
+        cited = list(entry.sources) + [s for r in ranges + list(entry.also_reported) for s in r.sources]
+        for source in cited:
+            if source.doc is None:
+                continue
+            if source.doc not in content.documents:
+                yield ContentError(rel, f"unknown document '{source.doc}'", line, entry.id, "sources.doc")
+                continue
+            paragraph = content.paragraph(source.doc, source.para or "")
+            if paragraph is None:
+                yield ContentError(
+                    rel, f"paragraph {source.para} not found in {source.doc}", line, entry.id, "sources.para"
+                )
+                continue
+            body = squash(paragraph.text)
+            for term in source.terms:
+                if squash(term) not in body:
+                    yield ContentError(
+                        rel, f"paragraph {source.doc} {source.para} does not contain '{term}'", line,
+                        entry.id, "sources.terms",
+                    )
+
+
+def check_directory(directory: Path) -> list[ContentError]:
+    """Validate without raising: the list of errors, empty when the content is valid."""
+    try:
+        load_content(directory)
+    except ContentInvalid as exc:
+        return exc.errors
+    return []
