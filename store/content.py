@@ -20,7 +20,7 @@ import yaml
 from pydantic import ValidationError
 
 from store.paragraphs import Paragraph, split_paragraphs
-from store.schema import Entry, EntriesFile, GlossaryFile, GlossaryTerm, SourceDocument, SourcesFile
+from store.schema import Entry, GlossaryFile, GlossaryTerm, SourceDocument
 
 MAX_TEXT = 1500  # characters in one text field; a reply must stay far below Telegram's 4096
 MAX_FILE_BYTES = 2_000_000

@@ -6,8 +6,8 @@ file produces a precise error (file, entry id, field) instead of a half-loaded s
 
 from __future__ import annotations
 
-import re
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

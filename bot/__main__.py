@@ -1,0 +1,99 @@
+"""Command line: ``python -m bot`` runs the bot; ``python -m bot ask "TEXT"`` prints one answer.
+
+Without ``TELEGRAM_BOT_TOKEN`` the bot opens a console chat in the terminal with the same answers
+as Telegram; with it, it long-polls Telegram.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import sys
+
+from bot.clock import Clock, FixedClock, ScaledClock, SystemClock, parse_instant
+from bot.console import console_asker, render_plain, run_console
+from bot.reply import plain_text
+from bot.services import StartupError, build_services
+from bot.settings import SettingsError, load_settings
+from store.content import ContentInvalid
+
+
+def make_clock(now: str | None, speed: float | None, *, frozen: bool = False) -> Clock:
+    if now is None:
+        return SystemClock() if not speed else ScaledClock(SystemClock().now(), speed)
+    start = parse_instant(now)
+    return FixedClock(start) if frozen else ScaledClock(start, speed or 1.0)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m bot", description="Habitat Assistant (人居助手)")
+    top.add_argument("--now", help="start the bot's clock at this ISO-8601 instant (demonstrations)")
+    top.add_argument("--clock-speed", type=float, default=None, help="clock seconds per real second")
+    top.add_argument("--console", action="store_true", help="console chat even when a token is set")
+    sub = top.add_subparsers(dest="command")
+    ask = sub.add_parser("ask", help="print the reply to one message and exit")
+    ask.add_argument("text", nargs="?", help="the message, e.g. '/session HA.2'")
+    ask.add_argument("--lang", choices=("zh", "en"), default=None)
+    ask.add_argument("--now", dest="ask_now", help="the bot's clock for this answer (ISO-8601)")
+    ask.add_argument("--jsonl", action="store_true", help="read one message per line on stdin, write JSON lines")
+    return top
+
+
+def ask(services, text: str | None, lang: str | None, jsonl: bool) -> int:  # type: ignore[no-untyped-def]
+    who = console_asker(services)
+    if lang:
+        who = dataclasses.replace(who, lang=lang)
+    if jsonl:
+        for line in sys.stdin:
+            query = line.rstrip("\n")
+            if not query.strip():
+                continue
+            replies = services.core.message(query, who)
+            payload = {
+                "query": query,
+                "text": "\n\n".join(plain_text(r.text) for r in replies),
+                "html": [r.text for r in replies],
+                "buttons": [[b.text for row in r.buttons for b in row] for r in replies],
+            }
+            sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        return 0
+    if text is None:
+        sys.stderr.write("ask needs a message, e.g. python -m bot ask '/session HA.2'\n")
+        return 2
+    for reply in services.core.message(text, who):
+        shown, _data = render_plain(reply)
+        sys.stdout.write(shown + "\n\n")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.command == "ask" else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        sys.stderr.write(f"configuration error: {exc}\n")
+        return 2
+    now = getattr(args, "ask_now", None) or args.now
+    clock = make_clock(now, args.clock_speed, frozen=args.command == "ask")
+    try:
+        if args.command == "ask" or args.console or not settings.telegram_bot_token:
+            services = build_services(settings, clock)
+            if args.command == "ask":
+                return ask(services, args.text, args.lang, args.jsonl)
+            return run_console(services)
+        from bot.app import build_application
+
+        build_application(settings, clock).run_polling(allowed_updates=None)
+        return 0
+    except (StartupError, ContentInvalid) as exc:
+        sys.stderr.write(f"cannot start: {exc}\n")
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

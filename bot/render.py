@@ -1,0 +1,162 @@
+"""Turn entries and paragraphs into replies. Every text from content is escaped here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.dates import date_range, until
+from bot.i18n import gettext_for
+from bot.reply import Button, Reply, esc, rows
+from reminders.occurrences import last_occurrence, next_occurrence
+from store.catalog import Catalog
+from store.paragraphs import Paragraph
+from store.schema import Entry, Kind, Source
+
+MAX_RELATED_BUTTONS = 8
+MAX_SOURCE_BUTTONS = 4
+
+
+def short_label(entry: Entry, lang: str) -> str:
+    """A button-sized name: ``第 2/7 号决议`` / ``Res. 2/7``, a symbol, or a short title."""
+    if entry.number and entry.kind in (Kind.RESOLUTION, Kind.DECISION):
+        ga = entry.body == "general-assembly"
+        if lang == "zh":
+            word = "决议" if entry.kind is Kind.RESOLUTION else "决定"
+            return f"{'大会' if ga else ''}第 {entry.number} 号{word}"
+        word = "Res." if entry.kind is Kind.RESOLUTION else "Dec."
+        return f"{'GA ' if ga else ''}{word} {entry.number}"
+    if entry.symbol and entry.kind is Kind.DOCUMENT:
+        return entry.symbol
+    if entry.kind in (Kind.SESSION, Kind.MEETING) and len(entry.id) <= 14:
+        return entry.id
+    name = entry.names.get(lang)
+    return name if len(name) <= 28 else name[:27] + "…"
+
+
+def cite(source: Source, catalog: Catalog, lang: str) -> str:
+    """``HSP/EB.2023/18 第 3 段`` / ``HSP/EB.2023/18, para. 3``; public sources by name."""
+    _ = gettext_for(lang)
+    if source.doc:
+        doc = catalog.documents.get(source.doc)
+        label = doc.citation() if doc else source.doc
+        return _("%(doc)s, para. %(para)s") % {"doc": esc(label), "para": esc(source.para or "")}
+    return _("public source: %(source)s") % {"source": esc(source.public or "")}
+
+
+def _sources_line(sources: list[Source], catalog: Catalog, lang: str) -> str:
+    _ = gettext_for(lang)
+    cited = "; ".join(dict.fromkeys(cite(s, catalog, lang) for s in sources))
+    return f"<i>{_('Sources')}: {cited}</i>"
+
+
+def when_line(entry: Entry, now: dt.datetime, lang: str) -> str | None:
+    """Dates, place and how far away (or how long ago) on the bot's clock."""
+    _ = gettext_for(lang)
+    place = esc(entry.place.get(lang)) if entry.place else ""
+    if entry.dates:
+        span = date_range(entry.dates.start, entry.dates.end, lang)
+        occurrence = next_occurrence(entry, now) or last_occurrence(entry, now)
+        distance = until(now, occurrence.starts_at, occurrence.ends_at, lang) if occurrence else ""
+        parts = [f"📅 <b>{span}</b>", place, f"({distance})" if distance else ""]
+        return " · ".join(p for p in parts[:2] if p) + (f" {parts[2]}" if parts[2] else "")
+    if entry.recurrence:
+        occurrence = next_occurrence(entry, now)
+        if occurrence is None:
+            return None
+        span = date_range(occurrence.first_day, occurrence.last_day, lang)
+        distance = until(now, occurrence.starts_at, occurrence.ends_at, lang)
+        return f"🔁 {_('Every year')} · {_('next')}: <b>{span}</b> ({distance})"
+    if place:
+        return f"📍 {place}"
+    return None
+
+
+def entry_reply(entry: Entry, catalog: Catalog, now: dt.datetime, lang: str, *, fuzzy_from: str | None = None) -> Reply:
+    """The card for one entry: names, when and where, what it is, outcomes, sources, buttons."""
+    _ = gettext_for(lang)
+    other = "en" if lang == "zh" else "zh"
+    lines: list[str] = []
+    if fuzzy_from:
+        lines.append(f"<i>{_('Closest match for')} “{esc(fuzzy_from)}”:</i>")
+    title = entry.names.get(lang)
+    lines.append(f"<b>{esc(title)}</b>")
+    subtitle = getattr(entry.names, other)
+    if subtitle and subtitle != title:
+        lines.append(f"<i>{esc(subtitle)}</i>")
+    if entry.symbol:
+        lines.append(f"{_('Symbol')}: <code>{esc(entry.symbol)}</code>")
+    when = when_line(entry, now, lang)
+    if when:
+        lines.append(when)
+    for alt in entry.also_reported:
+        other_dates = date_range(alt.start, alt.end, lang)
+        where = "; ".join(cite(s, catalog, lang) for s in alt.sources)
+        note = f" — {esc(alt.note)}" if alt.note else ""
+        lines.append(f"⚠️ {_('Another source gives')} {other_dates} ({where}){note}")
+    if entry.theme:
+        lines.append(f"{_('Theme')}: {esc(entry.theme.get(lang))}")
+    if entry.summary:
+        lines.append("")
+        lines.append(esc(entry.summary.get(lang)))
+    if entry.no_summary:
+        lines.append(f"<i>{_('The sources count this text but give no summary of it.')}</i>")
+    if entry.outcomes:
+        lines.append("")
+        lines.append(f"<b>{_('Outcomes')}</b>")
+        lines.extend(f"• {esc(o.get(lang))}" for o in entry.outcomes)
+    lines.append("")
+    all_sources = list(entry.sources) + (list(entry.dates.sources) if entry.dates else [])
+    lines.append(_sources_line(all_sources, catalog, lang))
+
+    buttons: list[Button] = []
+    for related_id in entry.related[:MAX_RELATED_BUTTONS]:
+        related = catalog.entries.get(related_id)
+        if related is not None:
+            buttons.append(Button(f"↗ {short_label(related, lang)}", data=f"e:{related.id}"))
+    # Entries that point here are related too (a session lists the resolutions that name it).
+    for other_entry in catalog.entries.values():
+        if len(buttons) >= MAX_RELATED_BUTTONS:
+            break
+        if entry.id in other_entry.related and other_entry.id not in entry.related:
+            buttons.append(Button(f"↗ {short_label(other_entry, lang)}", data=f"e:{other_entry.id}"))
+    seen: set[tuple[str, str]] = set()
+    for source in all_sources:
+        if source.doc and source.para and (source.doc, source.para) not in seen and len(seen) < MAX_SOURCE_BUTTONS:
+            seen.add((source.doc, source.para))
+            doc = catalog.documents.get(source.doc)
+            label = doc.citation() if doc else source.doc
+            short = label if len(label) <= 20 else label[:19] + "…"
+            buttons.append(Button(f"📄 {short} ¶{source.para}", data=f"p:{source.doc}:{source.para}"))
+    return Reply("\n".join(lines).strip(), rows(buttons), meta={"entry": entry.id})
+
+
+def paragraph_reply(doc_id: str, paragraph: Paragraph, catalog: Catalog, lang: str) -> Reply:
+    """A whole paragraph with its citation, and buttons to the neighbouring paragraphs."""
+    _ = gettext_for(lang)
+    doc = catalog.documents.get(doc_id)
+    label = doc.citation() if doc else doc_id
+    title = doc.title.get(lang) if doc else ""
+    text = (
+        f"<b>{esc(label)}</b> — {_('para.')} {esc(paragraph.number)}\n"
+        f"<i>{esc(title)}</i>\n\n{esc(paragraph.text)}"
+    )
+    siblings = [p.number for p in catalog.paragraphs.get(doc_id, []) if "(" not in p.number]
+    buttons: list[Button] = []
+    parent = paragraph.parent
+    if parent in siblings:
+        index = siblings.index(parent)
+        if index > 0:
+            buttons.append(Button(f"◀ ¶{siblings[index - 1]}", data=f"p:{doc_id}:{siblings[index - 1]}"))
+        if index + 1 < len(siblings):
+            buttons.append(Button(f"¶{siblings[index + 1]} ▶", data=f"p:{doc_id}:{siblings[index + 1]}"))
+    return Reply(text, rows(buttons), meta={"paragraph": f"{doc_id}:{paragraph.number}"})
+
+
+def choice_reply(intro: str, entries: list[Entry] | tuple[Entry, ...], lang: str) -> Reply:
+    """A message with one button per entry (did you mean …, or several exact matches)."""
+    lines = [intro]
+    buttons = []
+    for entry in entries:
+        lines.append(f"• {esc(short_label(entry, lang))} — {esc(entry.names.get(lang))}")
+        buttons.append(Button(short_label(entry, lang), data=f"e:{entry.id}"))
+    return Reply("\n".join(lines), rows(buttons, per_row=1))

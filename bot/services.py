@@ -1,0 +1,106 @@
+"""Everything the bot needs except Telegram: database, content, catalog and the answer core.
+
+The console, the CLI and the Telegram application are built on the same ``Services``, so they
+give the same answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+
+from bot.clock import Clock
+from bot.core import Asker, Core
+from bot.i18n import pick_language
+from bot.settings import Settings
+from store.catalog import Catalog
+from store.content import ContentInvalid, load_content
+from store.db import create_schema, make_engine, session_scope
+from store.loader import ContentDiff, apply_content
+from store.users import get_user, set_language
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """The bot cannot start: the message says why in one line per problem."""
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    engine: Engine
+    core: Core
+    started_at: object = None
+    _reload_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.core.catalog
+
+    def swap_catalog(self, catalog: Catalog) -> None:
+        """Switch to new content in one reference assignment: no query sees a mix."""
+        self.core.catalog = catalog
+
+    def asker(self, user_id: int | None, language_code: str | None = None, chat_id: int | None = None) -> Asker:
+        """Who is asking: stored preferences first, then Telegram's language, then the defaults."""
+        lang = pick_language(language_code, self.settings.default_language)
+        zone = self.settings.default_timezone
+        if user_id is not None:
+            with session_scope(self.engine) as session:
+                user = get_user(session=session, user_id=user_id)
+                if user is not None:
+                    lang = user.language or lang
+                    zone = user.timezone or zone
+        is_admin = user_id is not None and self.is_admin(user_id)
+        return Asker(user_id=user_id, lang=lang, timezone=zone, chat_id=chat_id, is_admin=is_admin)
+
+    def is_admin(self, user_id: int) -> bool:
+        return user_id in self.settings.admin_ids
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def load_into_database(engine: Engine, settings: Settings, clock: Clock, applied_by: str) -> ContentDiff:
+    """Validate ``CONTENT_DIR`` and write it to the database; raise ContentInvalid on any error."""
+    content = load_content(settings.content_dir)
+    with session_scope(engine) as session:
+        return apply_content(session, content, applied_by=applied_by, now=clock.now())
+
+
+def build_services(settings: Settings, clock: Clock) -> Services:
+    """Open the database, load the content (keeping the stored content if the files are invalid)."""
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    try:
+        load_into_database(engine, settings, clock, applied_by="startup")
+    except ContentInvalid as exc:
+        for error in exc.errors[:20]:
+            log.error("content: %s", error)
+        with session_scope(engine) as session:
+            catalog = Catalog.from_session(session)
+        if not catalog.entries:
+            raise StartupError(
+                f"content in {settings.content_dir} is invalid ({len(exc.errors)} errors), first: {exc.errors[0]}"
+            ) from None
+        log.warning("content files are invalid; serving the content stored in the database")
+    with session_scope(engine) as session:
+        catalog = Catalog.from_session(session)
+
+    def remember_language(user_id: int, language: str) -> None:
+        with session_scope(engine) as session:
+            set_language(session=session, user_id=user_id, language=language, now=clock.now())
+
+    core = Core(catalog, clock, settings.default_timezone, set_language=remember_language)
+    services = Services(settings, clock, engine, core, started_at=clock.now())
+    install_areas(services)
+    return services
+
+
+def install_areas(services: Services) -> None:
+    """Let each area (search, subscriptions, admin) add its commands and buttons to the core."""

@@ -1,0 +1,176 @@
+"""The in-memory catalog that answers lookups: entries, paragraphs and the identifier index.
+
+A lookup must cost microseconds, so the catalog is built once from the database (after each load
+or reload) and then only read. A reload builds a new catalog and swaps the reference: a query is
+answered wholly by the old or wholly by the new content.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+from sqlmodel import Session, select
+
+from store.models import AliasRow, ContentVersion, DocumentRow, EntryRow, GlossaryRow, ParagraphRow
+from store.normalize import compact, fold, parse_identifier, strip_kind_words
+from store.paragraphs import Paragraph
+from store.schema import Entry, GlossaryTerm, Kind, SourceDocument
+
+FUZZY_ACCEPT = 88  # a fuzzy match this good, and clearly ahead of the next, is taken as the answer
+FUZZY_MARGIN = 6
+FUZZY_SUGGEST = 60
+MAX_SUGGESTIONS = 5
+
+
+@dataclass(frozen=True)
+class Found:
+    entry: Entry
+    fuzzy: bool = False
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    """Several entries answer exactly (``2/2``: a resolution and a decision)."""
+
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class NotFound:
+    suggestions: tuple[Entry, ...] = ()
+
+
+Resolution = Found | Ambiguous | NotFound
+
+
+@dataclass
+class Catalog:
+    entries: dict[str, Entry]
+    documents: dict[str, SourceDocument]
+    paragraphs: dict[str, list[Paragraph]]
+    glossary: list[GlossaryTerm] = field(default_factory=list)
+    aliases: dict[str, list[str]] = field(default_factory=dict)  # entry id -> aliases as written
+    version: str = ""
+    _exact: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    _numbers: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    _choices: list[str] = field(default_factory=list, repr=False)
+    _choice_owner: list[str] = field(default_factory=list, repr=False)
+    _paragraph: dict[tuple[str, str], Paragraph] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        exact: dict[str, list[str]] = defaultdict(list)
+        numbers: dict[str, list[str]] = defaultdict(list)
+        choices: dict[tuple[str, str], None] = {}
+        for entry_id, written in self.aliases.items():
+            for alias in written:
+                key = compact(alias)
+                if entry_id not in exact[key]:
+                    exact[key].append(entry_id)
+                choices[(fold(alias), entry_id)] = None
+        for entry in self.entries.values():
+            if entry.number:
+                numbers[entry.number].append(entry.id)
+        self._exact = {k: tuple(v) for k, v in exact.items()}
+        self._numbers = {k: tuple(v) for k, v in numbers.items()}
+        self._choices = [choice for choice, _ in choices]
+        self._choice_owner = [owner for _, owner in choices]
+        self._paragraph = {(doc, p.number): p for doc, ps in self.paragraphs.items() for p in ps}
+
+    @classmethod
+    def from_session(cls, session: Session) -> Catalog:
+        """Build the catalog from what the database holds."""
+        entries = {row.id: Entry.model_validate_json(row.data) for row in session.exec(select(EntryRow))}
+        aliases: dict[str, list[str]] = defaultdict(list)
+        for alias_row in session.exec(select(AliasRow)):
+            aliases[alias_row.entry_id].append(alias_row.alias)
+        documents = {
+            row.id: SourceDocument.model_validate_json(row.data) for row in session.exec(select(DocumentRow))
+        }
+        paragraphs: dict[str, list[Paragraph]] = defaultdict(list)
+        rows = session.exec(select(ParagraphRow).order_by(ParagraphRow.doc_id, ParagraphRow.position))
+        for p in rows:
+            paragraphs[p.doc_id].append(Paragraph(p.number, p.text, p.raw))
+        glossary = [
+            GlossaryTerm.model_validate(json.loads(row.data))
+            for row in session.exec(select(GlossaryRow).order_by(GlossaryRow.position))
+        ]
+        latest = session.exec(select(ContentVersion).order_by(ContentVersion.id.desc()).limit(1)).first()  # type: ignore[union-attr]
+        return cls(entries, documents, dict(paragraphs), glossary, dict(aliases), latest.digest if latest else "")
+
+    # -- lookups -----------------------------------------------------------------------------
+
+    def paragraph(self, doc: str, number: str) -> Paragraph | None:
+        return self._paragraph.get((doc, number))
+
+    def by_kind(self, kinds: Iterable[Kind]) -> list[Entry]:
+        wanted = set(kinds)
+        return [e for e in self.entries.values() if e.kind in wanted]
+
+    def resolve(self, text: str, kinds: frozenset[Kind] | None = None) -> Resolution:
+        """Resolve what a delegate typed to one entry, several exact ones, or suggestions."""
+        if not fold(text):
+            return NotFound()
+        parsed = parse_identifier(text)
+        if parsed is not None:
+            wanted = kinds
+            if parsed.kind:
+                narrowed = frozenset({Kind(parsed.kind)}) & (kinds or frozenset(Kind))
+                wanted = narrowed or kinds
+            ids: list[str] = []
+            for number in parsed.numbers:
+                ids.extend(self._numbers.get(number, ()))
+            found = self._filter(ids, wanted)
+            if parsed.body and len(found) > 1:
+                found = [e for e in found if e.body == parsed.body] or found
+            elif len(found) > 1:
+                # A bare 2/7 means the Assembly's, unless only other bodies have that number.
+                assembly = [e for e in found if e.body == "assembly"]
+                if len({e.kind for e in found}) == 1 and assembly:
+                    found = assembly
+            if found:
+                return self._one_or_many(found)
+        for candidate in (text, strip_kind_words(text)):
+            found = self._filter(self._exact.get(compact(candidate), ()), kinds)
+            if found:
+                return self._one_or_many(found)
+        return self._fuzzy(text, kinds)
+
+    def _filter(self, ids: Iterable[str], kinds: frozenset[Kind] | None) -> list[Entry]:
+        out: list[Entry] = []
+        for entry_id in ids:
+            entry = self.entries.get(entry_id)
+            if entry is not None and (kinds is None or entry.kind in kinds) and entry not in out:
+                out.append(entry)
+        return out
+
+    @staticmethod
+    def _one_or_many(found: list[Entry]) -> Resolution:
+        return Found(found[0]) if len(found) == 1 else Ambiguous(tuple(found[:MAX_SUGGESTIONS * 2]))
+
+    def _fuzzy(self, text: str, kinds: frozenset[Kind] | None) -> Resolution:
+        query = strip_kind_words(text) or fold(text)
+        matches = process.extract(
+            query, self._choices, scorer=fuzz.WRatio, processor=None, limit=40, score_cutoff=FUZZY_SUGGEST
+        )
+        best: dict[str, float] = {}
+        for _choice, score, index in matches:
+            owner = self._choice_owner[index]
+            entry = self.entries.get(owner)
+            if entry is None or (kinds is not None and entry.kind not in kinds):
+                continue
+            # WRatio favours partial matches of short strings; penalise length mismatch a little
+            # so that "HA" does not beat "HA.2" for "HA.3".
+            score -= abs(len(_choice) - len(query)) * 0.1
+            best[owner] = max(best.get(owner, 0.0), score)
+        ranked = sorted(best.items(), key=lambda item: -item[1])
+        if not ranked:
+            return NotFound()
+        top_id, top = ranked[0]
+        clear = len(ranked) == 1 or top - ranked[1][1] >= FUZZY_MARGIN
+        if top >= FUZZY_ACCEPT and clear and len(compact(query)) >= 3:
+            return Found(self.entries[top_id], fuzzy=True)
+        return NotFound(tuple(self.entries[i] for i, _ in ranked[:MAX_SUGGESTIONS]))

@@ -1,0 +1,81 @@
+"""SQLModel tables for content and users.
+
+Content rows keep each validated entry as JSON (``data``) beside the columns that are queried,
+so the in-memory catalog is rebuilt exactly from the database and every replica serves the same
+content. Datetimes are stored timezone-aware in UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Column, DateTime, Text
+from sqlmodel import Field, SQLModel
+
+
+def utc_column(nullable: bool = False) -> Column:  # type: ignore[type-arg]
+    """A timezone-aware timestamp column (PostgreSQL timestamptz; SQLite keeps the offset as text)."""
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class EntryRow(SQLModel, table=True):
+    __tablename__ = "entry"
+
+    id: str = Field(primary_key=True, max_length=40)
+    kind: str = Field(index=True, max_length=20)
+    data: str = Field(sa_column=Column(Text, nullable=False))  # Entry as JSON
+
+
+class AliasRow(SQLModel, table=True):
+    __tablename__ = "alias"
+
+    entry_id: str = Field(primary_key=True, max_length=40)
+    key: str = Field(primary_key=True, max_length=400)  # normalised, see store.normalize.compact
+    alias: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class DocumentRow(SQLModel, table=True):
+    __tablename__ = "document"
+
+    id: str = Field(primary_key=True, max_length=40)
+    data: str = Field(sa_column=Column(Text, nullable=False))  # SourceDocument as JSON
+
+
+class ParagraphRow(SQLModel, table=True):
+    __tablename__ = "paragraph"
+
+    doc_id: str = Field(primary_key=True, max_length=40)
+    number: str = Field(primary_key=True, max_length=12)
+    position: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    raw: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class GlossaryRow(SQLModel, table=True):
+    __tablename__ = "glossary"
+
+    position: int = Field(primary_key=True)
+    data: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class ContentVersion(SQLModel, table=True):
+    """Every content that was applied: its digest, when, by whom. The newest active one is live."""
+
+    __tablename__ = "content_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(index=True, max_length=64)
+    applied_at: dt.datetime = Field(sa_column=utc_column())
+    applied_by: str = Field(default="startup", max_length=100)
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class User(SQLModel, table=True):
+    """A person who talked to the bot: their language and time zone preferences."""
+
+    __tablename__ = "bot_user"
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    language: str | None = Field(default=None, max_length=8)
+    timezone: str | None = Field(default=None, max_length=64)
+    created_at: dt.datetime = Field(sa_column=utc_column())

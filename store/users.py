@@ -1,0 +1,34 @@
+"""Per-user preferences (language, time zone), keyword-only functions that take a session."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session
+
+from store.models import User
+
+
+def get_user(*, session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def ensure_user(*, session: Session, user_id: int, now: dt.datetime) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        user = User(id=user_id, created_at=now)
+        session.add(user)
+        session.flush()
+    return user
+
+
+def set_language(*, session: Session, user_id: int, language: str, now: dt.datetime) -> None:
+    user = ensure_user(session=session, user_id=user_id, now=now)
+    user.language = language
+    session.add(user)
+
+
+def set_timezone(*, session: Session, user_id: int, timezone: str, now: dt.datetime) -> None:
+    user = ensure_user(session=session, user_id=user_id, now=now)
+    user.timezone = timezone
+    session.add(user)
