@@ -19,18 +19,28 @@ LOCALES = Path(__file__).parent / "locales"
 LANGUAGES = ("zh", "en")
 
 
-@cache
-def translations(lang: str) -> gettext.NullTranslations:
-    """The catalog for ``lang``; English is the source language, so it needs none."""
-    po = LOCALES / lang / "LC_MESSAGES" / "messages.po"
-    if lang == "en" or not po.is_file():
-        return gettext.NullTranslations()
+def _compile(po: Path, lang: str) -> gettext.GNUTranslations:
     with po.open("rb") as handle:
         catalog = read_po(handle, locale=lang)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
+
+
+@cache
+def translations(lang: str) -> gettext.NullTranslations:
+    """The catalog for ``lang``; English is the source language, so it needs none.
+
+    Each area keeps its own ``<area>.po`` beside ``messages.po``; they are chained as fallbacks.
+    """
+    files = sorted((LOCALES / lang / "LC_MESSAGES").glob("*.po")) if lang != "en" else []
+    if not files:
+        return gettext.NullTranslations()
+    first, *rest = (_compile(po, lang) for po in files)
+    for other in rest:
+        first.add_fallback(other)
+    return first
 
 
 def gettext_for(lang: str) -> Callable[[str], str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
@@ -36,7 +37,10 @@ class Services:
     engine: Engine
     core: Core
     started_at: object = None
-    _reload_lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Called as ``listener(old_catalog, new_catalog)`` after new content went live (reminders
+    #: re-plan and notify subscribers of changed events).
+    content_listeners: list[Callable[[Catalog, Catalog], None]] = field(default_factory=list)
+    reload_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def catalog(self) -> Catalog:

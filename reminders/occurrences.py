@@ -57,7 +57,8 @@ def occurrences(entry: Entry, after: dt.datetime, until: dt.datetime) -> Iterato
         return
     if entry.recurrence is None:
         return
-    rule = rrulestr(entry.recurrence.rrule, dtstart=dt.datetime(entry.recurrence.since, 1, 1))
+    # Naive on purpose: the rule counts calendar days at the venue, the zone is applied after.
+    rule = rrulestr(entry.recurrence.rrule, dtstart=dt.datetime(entry.recurrence.since, 1, 1))  # noqa: DTZ001
     tz = ZoneInfo(zone)
     # Rules run on naive local dates; an occurrence can still be running for a month after it began.
     window_start = after.astimezone(tz).replace(tzinfo=None) - dt.timedelta(days=62)
