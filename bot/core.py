@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from bot.dates import date_range, until
-from bot.i18n import gettext_for
+from bot.i18n import gettext_for, t
 from bot.render import choice_reply, entry_reply, paragraph_reply, short_label
 from bot.reply import Button, Reply, esc, rows
 from reminders.occurrences import upcoming
@@ -77,19 +77,18 @@ class Core:
     search: Handler | None = None
 
     def __post_init__(self) -> None:
-        n = gettext_for
-        self.register_command("start", self.start, lambda lang: n(lang)("what this bot does"))
-        self.register_command("help", self.help, lambda lang: n(lang)("commands and examples"))
+        self.register_command("start", self.start, lambda lang: t(lang, "what this bot does"))
+        self.register_command("help", self.help, lambda lang: t(lang, "commands and examples"))
         for name, describe in (
-            ("session", lambda lang: n(lang)("a session or meeting: /session HA.2")),
-            ("resolution", lambda lang: n(lang)("a resolution: /resolution 2/7")),
-            ("decision", lambda lang: n(lang)("a decision: /decision 2/2")),
-            ("doc", lambda lang: n(lang)("a document: /doc HSP/EB.2023/18")),
-            ("event", lambda lang: n(lang)("an event: /event 城市十月")),
+            ("session", lambda lang: t(lang, "a session or meeting: /session HA.2")),
+            ("resolution", lambda lang: t(lang, "a resolution: /resolution 2/7")),
+            ("decision", lambda lang: t(lang, "a decision: /decision 2/2")),
+            ("doc", lambda lang: t(lang, "a document: /doc HSP/EB.2023/18")),
+            ("event", lambda lang: t(lang, "an event: /event 城市十月")),
         ):
             self.register_command(name, self._lookup_command(name), describe)
-        self.register_command("upcoming", self.upcoming, lambda lang: n(lang)("the next milestones"))
-        self.register_command("lang", self.lang, lambda lang: n(lang)("language: /lang zh or /lang en"))
+        self.register_command("upcoming", self.upcoming, lambda lang: t(lang, "the next milestones"))
+        self.register_command("lang", self.lang, lambda lang: t(lang, "language: /lang zh or /lang en"))
         self.register_callback("e", self._entry_button)
         self.register_callback("p", self._paragraph_button)
         self.register_callback("lang", lambda data, who: self.lang(data, who))
@@ -147,7 +146,7 @@ class Core:
         prefix, _sep, rest = data.partition(":")
         handler = self.callbacks.get(prefix)
         if handler is None:
-            return [Reply(gettext_for(who.lang)("This button is no longer valid. Send /help."))]
+            return [Reply(t(who.lang, "This button is no longer valid. Send /help."))]
         return handler(rest, who)
 
     # -- commands ------------------------------------------------------------------------------
@@ -184,7 +183,7 @@ class Core:
 
     def help(self, args: str, who: Asker) -> list[Reply]:
         _ = gettext_for(who.lang)
-        lines = [f"<b>{_('Commands')}</b>"]
+        lines = ["<b>{}</b>".format(_("Commands"))]
         for command in self.commands.values():
             if command.admin and not who.is_admin:
                 continue
@@ -231,7 +230,7 @@ class Core:
         found = upcoming(self.catalog.entries.values(), now, days=366)[:12]
         if not found:
             return [Reply(_("Nothing is scheduled in the coming year in the bot's sources."))]
-        lines = [f"<b>{_('Coming up')}</b>"]
+        lines = ["<b>{}</b>".format(_("Coming up"))]
         buttons = []
         for occurrence in found:
             entry = self.catalog.entries[occurrence.entry_id]
@@ -247,14 +246,14 @@ class Core:
     def _entry_button(self, entry_id: str, who: Asker) -> list[Reply]:
         entry = self.catalog.entries.get(entry_id)
         if entry is None:
-            return [Reply(gettext_for(who.lang)("This entry is no longer in the content. Send /help."))]
+            return [Reply(t(who.lang, "This entry is no longer in the content. Send /help."))]
         return [entry_reply(entry, self.catalog, self.now(), who.lang)]
 
     def _paragraph_button(self, data: str, who: Asker) -> list[Reply]:
         doc, _sep, number = data.rpartition(":")
         paragraph = self.catalog.paragraph(doc, number)
         if paragraph is None:
-            return [Reply(gettext_for(who.lang)("This paragraph is no longer in the content. Send /help."))]
+            return [Reply(t(who.lang, "This paragraph is no longer in the content. Send /help."))]
         return [paragraph_reply(doc, paragraph, self.catalog, who.lang)]
 
     def _example_button(self, data: str, who: Asker) -> list[Reply]:

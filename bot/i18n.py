@@ -57,3 +57,8 @@ def pick_language(code: str | None, default: str = "zh") -> str:
         return default
     base = code.lower().split("-")[0].split("_")[0]
     return base if base in LANGUAGES else default
+
+
+def t(lang: str, message: str) -> str:
+    """Translate one message for ``lang`` (for strings that are built before the language is known)."""
+    return gettext_for(lang)(message)

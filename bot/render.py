@@ -45,8 +45,8 @@ def cite(source: Source, catalog: Catalog, lang: str) -> str:
 
 def _sources_line(sources: list[Source], catalog: Catalog, lang: str) -> str:
     _ = gettext_for(lang)
-    cited = "; ".join(dict.fromkeys(cite(s, catalog, lang) for s in sources))
-    return f"<i>{_('Sources')}: {cited}</i>"
+    cited = _("; ").join(dict.fromkeys(cite(s, catalog, lang) for s in sources))
+    return "<i>%s</i>" % (_("Sources: %(list)s") % {"list": cited})
 
 
 def when_line(entry: Entry, now: dt.datetime, lang: str) -> str | None:
@@ -65,7 +65,7 @@ def when_line(entry: Entry, now: dt.datetime, lang: str) -> str | None:
             return None
         span = date_range(occurrence.first_day, occurrence.last_day, lang)
         distance = until(now, occurrence.starts_at, occurrence.ends_at, lang)
-        return f"🔁 {_('Every year')} · {_('next')}: <b>{span}</b> ({distance})"
+        return "🔁 {} · {}: <b>{}</b> ({})".format(_("Every year"), _("next"), span, distance)
     if place:
         return f"📍 {place}"
     return None
@@ -77,14 +77,14 @@ def entry_reply(entry: Entry, catalog: Catalog, now: dt.datetime, lang: str, *, 
     other = "en" if lang == "zh" else "zh"
     lines: list[str] = []
     if fuzzy_from:
-        lines.append(f"<i>{_('Closest match for')} “{esc(fuzzy_from)}”:</i>")
+        lines.append("<i>%s</i>" % (_("Closest match for “%(q)s”:") % {"q": esc(fuzzy_from)}))
     title = entry.names.get(lang)
     lines.append(f"<b>{esc(title)}</b>")
     subtitle = getattr(entry.names, other)
     if subtitle and subtitle != title:
         lines.append(f"<i>{esc(subtitle)}</i>")
     if entry.symbol:
-        lines.append(f"{_('Symbol')}: <code>{esc(entry.symbol)}</code>")
+        lines.append(_("Symbol: %(symbol)s") % {"symbol": f"<code>{esc(entry.symbol)}</code>"})
     when = when_line(entry, now, lang)
     if when:
         lines.append(when)
@@ -92,17 +92,17 @@ def entry_reply(entry: Entry, catalog: Catalog, now: dt.datetime, lang: str, *, 
         other_dates = date_range(alt.start, alt.end, lang)
         where = "; ".join(cite(s, catalog, lang) for s in alt.sources)
         note = f" — {esc(alt.note)}" if alt.note else ""
-        lines.append(f"⚠️ {_('Another source gives')} {other_dates} ({where}){note}")
+        lines.append("⚠️ {} {} ({}){}".format(_("Another source gives"), other_dates, where, note))
     if entry.theme:
-        lines.append(f"{_('Theme')}: {esc(entry.theme.get(lang))}")
+        lines.append(_("Theme: %(theme)s") % {"theme": esc(entry.theme.get(lang))})
     if entry.summary:
         lines.append("")
         lines.append(esc(entry.summary.get(lang)))
     if entry.no_summary:
-        lines.append(f"<i>{_('The sources count this text but give no summary of it.')}</i>")
+        lines.append("<i>{}</i>".format(_("Adopted, but the sources give no summary of this text.")))
     if entry.outcomes:
         lines.append("")
-        lines.append(f"<b>{_('Outcomes')}</b>")
+        lines.append("<b>{}</b>".format(_("Outcomes")))
         lines.extend(f"• {esc(o.get(lang))}" for o in entry.outcomes)
     lines.append("")
     all_sources = list(entry.sources) + (list(entry.dates.sources) if entry.dates else [])
@@ -136,10 +136,8 @@ def paragraph_reply(doc_id: str, paragraph: Paragraph, catalog: Catalog, lang: s
     doc = catalog.documents.get(doc_id)
     label = doc.citation() if doc else doc_id
     title = doc.title.get(lang) if doc else ""
-    text = (
-        f"<b>{esc(label)}</b> — {_('para.')} {esc(paragraph.number)}\n"
-        f"<i>{esc(title)}</i>\n\n{esc(paragraph.text)}"
-    )
+    heading = _("%(doc)s, para. %(para)s") % {"doc": esc(label), "para": esc(paragraph.number)}
+    text = f"<b>{heading}</b>\n<i>{esc(title)}</i>\n\n{esc(paragraph.text)}"
     siblings = [p.number for p in catalog.paragraphs.get(doc_id, []) if "(" not in p.number]
     buttons: list[Button] = []
     parent = paragraph.parent

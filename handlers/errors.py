@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError
 from telegram.ext import Application
 
-from bot.i18n import gettext_for
+from bot.i18n import t
 from handlers.common import BotContext
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ async def on_error(update: object, context: BotContext) -> None:
             lang = services.asker(update.effective_user.id, update.effective_user.language_code).lang
         try:
             await context.bot.send_message(
-                update.effective_chat.id, gettext_for(lang)("Sorry, something went wrong. Please try again.")
+                update.effective_chat.id, t(lang, "Sorry, something went wrong. Please try again.")
             )
         except Exception:  # noqa: BLE001 - the error path must not raise
             log.exception("could not tell the user about the error")
