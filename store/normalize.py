@@ -87,17 +87,21 @@ KIND_WORDS: dict[str, str] = {
     "session": "session", "届会议": "session", "届会": "session",
     "document": "document", "doc": "document", "文件": "document",
 }
-_NUMBER = re.compile(r"(?<![\d/])(\d{1,3})\s*/\s*(\d{1,4})(?![\d/])")
+_NUMBER = re.compile(r"(?<![\d/])(\d{1,4})\s*/\s*(\d{1,4})(?![\d/])")
+_GA_SYMBOL = re.compile(r"\ba\s*/\s*res\s*/\s*")
 # What may surround resolution numbers: kind words, 第 … 号, "and", commas, body names.
 _NUMBER_FRAME = re.compile(
     r"^(?:\s|第|号|和|及|与|、|,|;|and|&|no\.?|nos\.?|number|"
     r"resolutions?|res\.?|decisions?|dec\.?|决议|决定|"
     r"(?:联合国)?人居大会|un-habitat assembly|assembly|ha|"
-    r"(?:联合国)?大会|general assembly|ga|a/res/|"
-    r"理事会|governing council|gc|执行局|executive board|eb)*$"
+    r"(?:联合国)?大会|general assembly|ga|a/res|"
+    r"理事会|governing council|gc|执行局|executive board|eb|"
+    r"人类住区委员会|commission on human settlements|commission|chs)*$"
 )
-_GA_WORDS = re.compile(r"general assembly|\bga\b|a/res/|(?<!人居)(?<!城市)大会")
+_GA_WORDS = re.compile(r"general assembly|\bga\b|a/res|(?<!人居)(?<!城市)大会")
 _GC_WORDS = re.compile(r"governing council|\bgc\b|理事会")
+_CHS_WORDS = re.compile(r"commission|\bchs\b|人类住区委员会")
+_EB_WORDS = re.compile(r"executive board|\beb\b|执行局")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +120,7 @@ def parse_identifier(text: str) -> ParsedIdentifier | None:
     Returns None when the text is not made only of numbers and the words around them, so that a
     question that merely contains a number is left to search.
     """
-    folded = fold(text)
+    folded = _GA_SYMBOL.sub("a/res ", fold(text))
     numbers = tuple(f"{a}/{b}" for a, b in _NUMBER.findall(folded))
     if not numbers:
         return None
@@ -133,6 +137,10 @@ def parse_identifier(text: str) -> ParsedIdentifier | None:
         body = "general-assembly"
     elif _GC_WORDS.search(rest):
         body = "governing-council"
+    elif _CHS_WORDS.search(rest):
+        body = "commission-on-human-settlements"
+    elif _EB_WORDS.search(rest):
+        body = "executive-board"
     return ParsedIdentifier(kind, numbers, body)
 
 

@@ -1,0 +1,173 @@
+"""Lookups through the answer core, as a delegate types them (no Telegram involved)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from bot.core import Asker
+from bot.reply import Reply, plain_text
+from bot.services import Services
+
+ZH = Asker(user_id=7, lang="zh")
+EN = Asker(user_id=7, lang="en")
+
+
+def ask(services: Services, text: str, who: Asker = ZH) -> list[Reply]:
+    return services.core.message(text, who)
+
+
+def entry_of(replies: list[Reply]) -> str | None:
+    return replies[0].meta.get("entry") if replies else None
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["/session HA.2", "/session HA2", "/session ha.2", "/session ＨＡ．２", "/session 人居大会第二届会议",
+     "/session 人居大會第二屆會議", "/session second session of the UN-Habitat Assembly", "HA2", "ha.2",
+     "联合国人居大会第二届会议", "／session HA.2", "/SESSION HA.2", "/session@habitat_test_bot HA.2"],
+)
+def test_every_way_of_writing_ha2_reaches_it(services: Services, typed: str) -> None:
+    assert entry_of(ask(services, typed)) == "HA.2"
+
+
+def test_ha2_names_its_dates_place_and_sources(services: Services) -> None:
+    zh = ask(services, "/session HA.2")[0].text
+    en = ask(services, "/session HA.2", EN)[0].text
+    assert "2023年6月5日至9日" in zh and "内罗毕" in zh and "来源" in zh and "第 6 段" in zh
+    assert "5–9 June 2023" in en and "Nairobi" in en and "Sources" in en and "para. 6" in en
+
+
+@pytest.mark.parametrize("typed", ["/resolution 2/7", "/resolution ２／７", "/resolution 第2/7号决议", "第2/7号决议",
+                                   "resolution 2/7", "/resolution 2 / 7", "Resolution 2/7"])
+def test_resolution_2_7_is_the_housing_working_group(services: Services, typed: str) -> None:
+    replies = ask(services, typed, EN)
+    assert entry_of(replies) == "res-2/7"
+    assert "open-ended intergovernmental expert working group on adequate housing for all" in replies[0].text
+    zh = ask(services, typed)[0].text
+    assert "人人享有适当住房不限成员名额政府间专家工作组" in zh
+
+
+def test_resolution_and_decision_2_2_are_different_texts(services: Services) -> None:
+    resolution = ask(services, "/resolution 2/2")
+    decision = ask(services, "/decision 2/2")
+    assert entry_of(resolution) == "res-2/2" and entry_of(decision) == "dec-2/2"
+    assert plain_text(resolution[0].text) != plain_text(decision[0].text)
+    both = ask(services, "2/2")  # no kind given: offer both
+    data = {b.data for row in both[0].buttons for b in row}
+    assert {"e:res-2/2", "e:dec-2/2"} <= data
+
+
+@pytest.mark.parametrize("number", ["2/3", "2/4", "2/8"])
+def test_counted_but_undescribed_resolutions_say_so(services: Services, number: str) -> None:
+    zh = ask(services, f"/resolution {number}")[0].text
+    en = ask(services, f"/resolution {number}", EN)[0].text
+    assert "no summary" in en and "没有" in zh
+
+
+def test_decision_forms_with_several_numbers(services: Services) -> None:
+    replies = ask(services, "第 2/1 和 2/2 号决定")
+    data = {b.data for row in replies[0].buttons for b in row}
+    assert data == {"e:dec-2/1", "e:dec-2/2"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "entry"),
+    [("/doc HSP/EB.2023/18", "doc-HSP/EB.2023/18"), ("/doc hsp/eb.2023/18", "doc-HSP/EB.2023/18"),
+     ("/doc ＨＳＰ／ＥＢ．２０２３／１８", "doc-HSP/EB.2023/18"), ("/doc HSP/HA.2/7", "doc-HSP/HA.2/7"),
+     ("/doc A/77/310", "doc-A/77/310"), ("/session WUF12", "WUF12"), ("/session WUF 12", "WUF12"),
+     ("/event World Urban Forum Cairo", "WUF12"), ("/session 第十二届世界城市论坛", "WUF12"),
+     ("/event 城市十月", "urban-october"), ("/event Urban October", "urban-october"),
+     ("/event 世界人居日", "world-habitat-day"), ("/event World Cities Day", "world-cities-day"),
+     ("/session resumed session", "HA.2-resumed"), ("/session 人居大会第二届会议续会", "HA.2-resumed"),
+     ("/session HA1", "HA.1"), ("/resolution 73/239", "res-ga-73/239"),
+     ("/resolution 大会第73/239号决议", "res-ga-73/239"), ("/resolution A/RES/73/239", "res-ga-73/239")],
+)
+def test_identifiers_of_every_kind(services: Services, typed: str, entry: str) -> None:
+    assert entry_of(ask(services, typed)) == entry
+
+
+def test_a_misspelt_name_finds_the_entry_or_offers_choices(services: Services) -> None:
+    replies = ask(services, "/event World Citys Day", EN)
+    found = entry_of(replies) or {b.data for row in replies[0].buttons for b in row}
+    assert found == "world-cities-day" or "e:world-cities-day" in found
+
+
+def test_unknown_ids_get_not_found_with_suggestions(services: Services) -> None:
+    replies = ask(services, "/resolution 2/11", EN)
+    assert "Nothing found" in replies[0].text
+    assert any(b.data and b.data.startswith("e:res-2/") for row in replies[0].buttons for b in row)
+    nothing = ask(services, "/doc XYZ/999/zz", EN)[0]
+    assert "Nothing found" in nothing.text
+
+
+def test_commands_without_arguments_explain_their_usage(services: Services) -> None:
+    for name in ("session", "resolution", "decision", "doc", "event"):
+        reply = ask(services, f"/{name}", EN)[0]
+        assert f"/{name}" in reply.text and "Usage" in reply.text
+        assert reply.buttons, name
+
+
+def test_unknown_command_points_to_help(services: Services) -> None:
+    assert "/help" in ask(services, "/frobnicate now", EN)[0].text
+    assert "/help" in ask(services, "/frobnicate")[0].text
+
+
+def test_html_in_input_is_escaped_not_interpreted(services: Services) -> None:
+    reply = ask(services, "/session <script>alert(1)</script> & <b>", EN)[0]
+    assert "<script>" not in reply.text and "&lt;script&gt;" in reply.text
+
+
+def test_huge_messages_get_a_clear_answer(services: Services) -> None:
+    reply = ask(services, "贫民窟" * 5000, EN)[0]
+    assert "too long" in reply.text
+    reply = ask(services, "/session " + "x" * 10000, EN)[0]
+    assert "too long" in reply.text
+
+
+def test_buttons_open_related_entries_and_source_paragraphs(services: Services) -> None:
+    card = ask(services, "/session HA.2")[0]
+    data = [b.data for row in card.buttons for b in row if b.data]
+    assert any(d.startswith("e:res-2/") for d in data), data
+    paragraph_button = next(d for d in data if d.startswith("p:"))
+    paragraph = services.core.callback(paragraph_button, ZH)[0]
+    assert "第 " in paragraph.text and "段" in paragraph.text
+    resolution = services.core.callback("e:res-2/7", EN)[0]
+    assert any(b.data == "e:HA.2" for row in resolution.buttons for b in row)
+
+
+def test_stale_buttons_get_a_clear_answer(services: Services) -> None:
+    assert "no longer" in services.core.callback("e:gone-entry", EN)[0].text
+    assert "no longer" in services.core.callback("p:NOPE:1", EN)[0].text
+    assert "no longer" in services.core.callback("zz:whatever", EN)[0].text
+
+
+def test_events_say_how_far_away_they_are_on_the_bots_clock(services: Services, clock) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    clock.set(dt.datetime(2024, 10, 1, 5, 0, tzinfo=dt.UTC))
+    assert "in 34 days" in ask(services, "/session WUF12", EN)[0].text
+    clock.set(dt.datetime(2024, 11, 5, 9, 0, tzinfo=dt.UTC))
+    assert "under way" in ask(services, "/session WUF12", EN)[0].text
+    clock.set(dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    assert "took place" in ask(services, "/session WUF12", EN)[0].text
+    assert "已于" in ask(services, "/session WUF12")[0].text
+
+
+def test_upcoming_lists_the_next_milestones_including_recurring_ones(services: Services, clock) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    clock.set(dt.datetime(2024, 9, 1, tzinfo=dt.UTC))
+    text = plain_text(services.core.command("upcoming", "", EN)[0].text)
+    assert "World Urban Forum" in text or "WUF" in text
+    assert "7 October 2024" in text  # World Habitat Day 2024: the first Monday of October
+    assert "31 October 2024" in text
+
+
+def test_language_follows_lang_command(services: Services) -> None:
+    who = dataclasses.replace(ZH, user_id=99)
+    reply = services.core.command("lang", "en", who)[0]
+    assert "English" in reply.text
+    assert services.asker(99, "zh").lang == "en"
+    assert "Usage" in services.core.command("lang", "fr", services.asker(99, "zh"))[0].text
