@@ -1,0 +1,436 @@
+"""Full-text search over paragraphs and entries: an inverted index with BM25 ranking (tantivy).
+
+Why tantivy: measured over 100k paragraphs it answers in well under a millisecond, where SQLite
+FTS5 took 12 ms at p99 (its ranking cost grows with the number of matching rows) and a rapidfuzz
+scan took hundreds. rapidfuzz is kept for short lists only: repairing a misspelt query word against
+the index vocabulary and the domain's terms.
+
+The text is segmented here (``store.tokenize``) and handed to tantivy as space-separated tokens,
+so Chinese is cut by jieba with the domain's words, not by tantivy's whitespace rules. The index is
+persisted under a key made of the content version and the tokenizer's rules: a restart with the
+same content opens it (no re-segmentation), a content change builds a new one beside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import logging
+import os
+import re
+import shutil
+import threading
+import unicodedata
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tantivy
+from rapidfuzz import fuzz, process
+
+from store.catalog import Catalog
+from store.normalize import compact, fold, parse_identifier, strip_kind_words, to_simplified
+from store.schema import Entry, GlossaryTerm
+from store.tokenize import STOPWORDS, TOKENIZER_VERSION, Segmenter, light_stem, segmenter
+
+log = logging.getLogger(__name__)
+
+INDEX_FORMAT = "2"
+TABLE_FILE = "table.json"
+KEEP_OLD_INDEXES = 2
+KEY_BOOST = 1000.0  # an identifier typed exactly: its entry comes first
+TITLE_BOOST = 2.5  # an entry whose name holds the words outranks a paragraph that mentions them
+EXPANSION_WEIGHT = 0.9  # glossary translations: nearly as good as the words typed
+REPAIR_WEIGHT = 0.8  # typo repairs: likely, not certain
+REPAIR_LATIN = 80  # rapidfuzz ratio for a misspelt English word (upgarding → upgrading: 89)
+REPAIR_CJK = 75  # for a run of Chinese characters against the domain's terms (one wrong in four)
+MAX_HITS = 50
+
+_LATIN_WORD = re.compile(r"^[a-z][a-z-]{3,}$")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]{3,}")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One result: an entry (``entry_id``) or a paragraph (``doc`` + ``number``)."""
+
+    score: float
+    entry_id: str | None = None
+    doc: str | None = None
+    number: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"e:{self.entry_id}" if self.entry_id else f"p:{self.doc}:{self.number}"
+
+
+@dataclass(frozen=True)
+class Results:
+    query: str
+    hits: tuple[Hit, ...]
+    terms: tuple[str, ...] = ()  # folded words to bold in snippets, longest first
+    repaired: tuple[tuple[str, str], ...] = ()  # (what was typed, what was searched instead)
+
+
+class Glossary:
+    """English ↔ Chinese terms from ``glossary.yaml``: an English query reaches Chinese paragraphs."""
+
+    def __init__(self, terms: Iterable[GlossaryTerm]) -> None:
+        self.en_to_zh: dict[str, list[str]] = {}
+        self.zh_to_en: dict[str, list[str]] = {}
+        for term in terms:
+            zh = [fold(z) for z in term.zh]
+            en = [fold(e) for e in term.en]
+            for phrase in en:
+                self.en_to_zh.setdefault(phrase, []).extend(z for z in zh if z not in self.en_to_zh.get(phrase, []))
+            for word in zh:
+                self.zh_to_en.setdefault(word, []).extend(e for e in en if e not in self.zh_to_en.get(word, []))
+        phrases = sorted(self.en_to_zh, key=len, reverse=True)
+        self._en = re.compile(r"(?<![a-z0-9])(" + "|".join(map(re.escape, phrases)) + r")(?![a-z0-9])") if phrases else None
+        self.words = frozenset(w for phrase in self.en_to_zh for w in phrase.split())
+
+    def chinese_words(self) -> list[str]:
+        return list(self.zh_to_en)
+
+    def expand(self, folded: str) -> list[str]:
+        """Chinese forms of the English phrases in ``folded`` (longest phrase wins where they overlap)."""
+        if self._en is None:
+            return []
+        out: list[str] = []
+        for match in self._en.finditer(folded):
+            out.extend(self.en_to_zh[match.group(1)])
+        return out
+
+
+def _entry_title(entry: Entry, aliases: Sequence[str]) -> str:
+    parts = [entry.names.zh or "", entry.names.en or "", entry.symbol or "", entry.number or "", *aliases]
+    return " ".join(p for p in parts if p)
+
+
+def _entry_body(entry: Entry) -> str:
+    parts = [entry.summary, entry.theme, entry.place, *entry.outcomes]
+    return " ".join(f"{p.zh or ''} {p.en or ''}" for p in parts if p is not None)
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    # Tokens arrive pre-segmented and folded: the whitespace tokenizer only splits them.
+    builder.add_text_field("body", tokenizer_name="whitespace", index_option="freq")
+    builder.add_text_field("title", tokenizer_name="whitespace", index_option="freq")
+    # Exact-match keys of entries (compacted aliases, numbers): an identifier typed in a question
+    # lands on its entry without the catalog's fuzzy resolution, which costs more than the search.
+    builder.add_text_field("key", tokenizer_name="raw", index_option="basic")
+    builder.add_unsigned_field("pos", fast=True)
+    return builder.build()
+
+
+def index_key(catalog: Catalog, words: Iterable[str]) -> str:
+    """What the index depends on: content version, tokenizer rules and the segmenter's extra words."""
+    digest = hashlib.sha256()
+    for part in (INDEX_FORMAT, TOKENIZER_VERSION, catalog.version, *sorted(words)):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    if not catalog.version:
+        # No recorded version (a catalog built in memory): the content itself is the version.
+        for doc, paragraphs in sorted(catalog.paragraphs.items()):
+            digest.update(doc.encode())
+            for paragraph in paragraphs:
+                digest.update(paragraph.number.encode() + paragraph.text.encode())
+        for entry_id in sorted(catalog.entries):
+            digest.update(catalog.entries[entry_id].model_dump_json().encode())
+    return digest.hexdigest()[:20]
+
+
+@dataclass
+class SearchIndex:
+    """An opened index for one catalog: ranked entries and paragraphs for a query."""
+
+    catalog: Catalog
+    segmenter: Segmenter
+    glossary: Glossary
+    key: str
+    _index: tantivy.Index
+    _table: list[tuple[str, str, str]]  # pos -> ("e", entry id, "") or ("p", doc, number)
+    _vocab: dict[str, int]  # token -> number of documents, for typo repair
+    _domain_terms: dict[int, list[str]] = field(default_factory=dict)  # length -> Chinese terms
+    _latin: list[str] = field(default_factory=list)
+    _searcher: tantivy.Searcher | None = None
+
+    def __post_init__(self) -> None:
+        self._index.reload()
+        self._searcher = self._index.searcher()
+        self._schema = self._index.schema
+        terms = set(self.segmenter.words) | {w for w in self.glossary.chinese_words() if _CJK_RUN.fullmatch(w)}
+        for term in terms:
+            if len(term) >= 4:
+                self._domain_terms.setdefault(len(term), []).append(term)
+        self._domain_set = frozenset(terms)
+        self._latin = sorted({t for t in self._vocab if _LATIN_WORD.match(t)} | {w for w in self.glossary.words if _LATIN_WORD.match(w)})
+
+    # -- building and opening ------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, catalog: Catalog, directory: Path | None, *, extra_words: Iterable[str] = ()) -> SearchIndex:
+        """Open the persisted index for this catalog, or build (and persist) it."""
+        glossary = Glossary(catalog.glossary)
+        seg = segmenter([*extra_words, *glossary.chinese_words()])
+        key = index_key(catalog, seg.words)
+        if directory is None:
+            return cls._build(catalog, seg, glossary, key, None)
+        target = directory / key
+        if (target / TABLE_FILE).is_file():
+            try:
+                return cls._load(catalog, seg, glossary, key, target)
+            except (OSError, ValueError, KeyError) as exc:  # a damaged index is rebuilt, not fatal
+                log.warning("search index %s unreadable (%s); rebuilding", target, exc)
+                shutil.rmtree(target, ignore_errors=True)
+        directory.mkdir(parents=True, exist_ok=True)
+        staging = directory / f".{key}.{uuid.uuid4().hex[:8]}"
+        cls._build(catalog, seg, glossary, key, staging)
+        try:
+            os.rename(staging, target)  # atomic: another process sees the whole index or none
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)  # another process finished first: use it
+            return cls._load(catalog, seg, glossary, key, target)
+        _prune(directory, keep=key)
+        # Reopen from the final location: the staging path no longer exists.
+        return cls._load(catalog, seg, glossary, key, target)
+
+    @classmethod
+    def _documents(
+        cls, catalog: Catalog, seg: Segmenter
+    ) -> Iterable[tuple[tuple[str, str, str], str, str, list[str]]]:
+        for entry in catalog.entries.values():
+            aliases = catalog.aliases.get(entry.id, [])
+            title = " ".join(seg.tokens(_entry_title(entry, aliases)))
+            keys = sorted({compact(a) for a in [entry.id, *aliases]} | ({entry.number} if entry.number else set()))
+            yield ("e", entry.id, ""), title, " ".join(seg.tokens(_entry_body(entry))), keys
+        for doc, paragraphs in catalog.paragraphs.items():
+            for paragraph in paragraphs:
+                yield ("p", doc, paragraph.number), "", " ".join(seg.tokens(paragraph.text)), []
+
+    @classmethod
+    def _build(cls, catalog: Catalog, seg: Segmenter, glossary: Glossary, key: str, path: Path | None) -> SearchIndex:
+        schema = _schema()
+        if path is not None:
+            path.mkdir(parents=True)
+        index = tantivy.Index(schema, path=str(path) if path else None)
+        writer = index.writer(heap_size=96_000_000, num_threads=1)
+        table: list[tuple[str, str, str]] = []
+        vocab: Counter[str] = Counter()
+        for pos, (ref, title, body, keys) in enumerate(cls._documents(catalog, seg)):
+            document = tantivy.Document()
+            document.add_text("title", title)
+            document.add_text("body", body)
+            for key_text in keys:
+                if key_text:
+                    document.add_text("key", key_text)
+            document.add_unsigned("pos", pos)
+            writer.add_document(document)
+            table.append(ref)
+            vocab.update(set(title.split()) | set(body.split()))
+        writer.commit()
+        writer.wait_merging_threads()
+        if path is not None:
+            payload = {"key": key, "table": table, "vocab": {t: n for t, n in vocab.items() if len(t) >= 2}}
+            (path / TABLE_FILE).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+        return cls(catalog, seg, glossary, key, index, table, dict(vocab))
+
+    @classmethod
+    def _load(cls, catalog: Catalog, seg: Segmenter, glossary: Glossary, key: str, path: Path) -> SearchIndex:
+        payload = json.loads((path / TABLE_FILE).read_text(encoding="utf-8"))
+        if payload.get("key") != key:
+            raise ValueError("index key mismatch")
+        table = [tuple(row) for row in payload["table"]]
+        return cls(catalog, seg, glossary, key, tantivy.Index.open(str(path)), table, payload["vocab"])  # type: ignore[arg-type]
+
+    # -- querying ------------------------------------------------------------------------------
+
+    def query_terms(self, text: str) -> tuple[dict[str, float], list[tuple[str, str]]]:
+        """Weighted tokens for ``text``: what was typed, glossary translations, typo repairs."""
+        folded = fold(text)
+        weights: dict[str, float] = {}
+
+        def add(tokens: Iterable[str], weight: float) -> None:
+            for token in tokens:
+                if weights.get(token, 0.0) < weight:
+                    weights[token] = weight
+
+        typed = self.segmenter.tokens(folded, folded=True)
+        add(typed, 1.0)
+        for term in self.glossary.expand(folded):
+            add(self.segmenter.tokens(term, folded=True), EXPANSION_WEIGHT)
+        for chinese, english in self.glossary.zh_to_en.items():
+            if len(chinese) >= 2 and chinese in folded:
+                add((light_stem(w) for e in english for w in e.split() if w not in STOPWORDS), EXPANSION_WEIGHT / 2)
+        repaired: list[tuple[str, str]] = []
+        for token in typed:
+            if _LATIN_WORD.match(token) and token not in self._vocab and token not in self.glossary.words:
+                fixed = self._repair_latin(token)
+                if fixed:
+                    repaired.append((token, fixed))
+                    add([fixed], REPAIR_WEIGHT)
+                    for term in self.glossary.expand(fixed):
+                        add(self.segmenter.tokens(term, folded=True), REPAIR_WEIGHT)
+        for run in _CJK_RUN.findall(folded):
+            fixed = self._repair_cjk(run)
+            if fixed:
+                repaired.append((run, fixed))
+                add(self.segmenter.tokens(fixed, folded=True), REPAIR_WEIGHT)
+        return weights, repaired
+
+    def _repair_latin(self, token: str) -> str | None:
+        candidates = [w for w in self._latin if abs(len(w) - len(token)) <= 2]
+        best = process.extractOne(token, candidates, scorer=fuzz.ratio, score_cutoff=REPAIR_LATIN)
+        return best[0] if best else None
+
+    def _repair_cjk(self, run: str) -> str | None:
+        """A Chinese run with no known term in it, one character off a domain term (贫民窑改造)."""
+        if any(term in run for term in self._domain_set if len(term) >= 3):
+            return None
+        best: tuple[str, float] | None = None
+        for length, terms in self._domain_terms.items():
+            for start in range(0, max(0, len(run) - length) + 1):
+                window = run[start : start + length]
+                if len(window) < length:
+                    continue
+                found = process.extractOne(window, terms, scorer=fuzz.ratio, score_cutoff=REPAIR_CJK)
+                if found and (best is None or found[1] > best[1] or (found[1] == best[1] and len(found[0]) > len(best[0]))):
+                    best = (found[0], found[1])
+        return best[0] if best else None
+
+    def search(self, text: str, limit: int = MAX_HITS) -> Results:
+        """Entries and paragraphs for ``text``, best first; an identifier's own entry first."""
+        weights, repaired = self.query_terms(text)
+        hits: list[Hit] = []
+        seen: set[str] = set()
+        if self._searcher is not None:
+            clauses = []
+            keys = {compact(text), compact(strip_kind_words(text))}
+            parsed = parse_identifier(text)
+            if parsed is not None:
+                keys.update(parsed.numbers)
+            for key_text in keys - {""}:
+                query = tantivy.Query.term_query(self._schema, "key", key_text)
+                clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, KEY_BOOST)))
+            for token, weight in weights.items():
+                for name, boost in (("body", 1.0), ("title", TITLE_BOOST)):
+                    query = tantivy.Query.term_query(self._schema, name, token)
+                    clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, weight * boost)))
+            found = self._searcher.search(tantivy.Query.boolean_query(clauses), limit * 2, count=False).hits if clauses else []
+            positions = self._searcher.fast_field_values("pos", [address for _score, address in found]) if found else []
+            shown_parents: set[tuple[str, str]] = set()
+            shown_numbers: set[tuple[str, str]] = set()
+            for (score, _address), pos in zip(found, positions, strict=True):
+                if pos is None or pos >= len(self._table):
+                    continue
+                kind, a, b = self._table[pos]
+                hit = Hit(score, entry_id=a) if kind == "e" else Hit(score, doc=a, number=b)
+                if hit.key in seen:
+                    continue
+                if kind == "p":
+                    # A lettered sub-paragraph repeats its parent's text: show one of the two.
+                    parent = (a, b.split("(", 1)[0])
+                    if (a, b) in shown_parents or ("(" in b and parent in shown_numbers):
+                        continue
+                    shown_numbers.add((a, b))
+                    if "(" in b:
+                        shown_parents.add(parent)
+                seen.add(hit.key)
+                hits.append(hit)
+                if len(hits) >= limit:
+                    break
+        highlight = sorted(
+            {t for t in weights if len(t) >= 2 and t not in STOPWORDS}, key=len, reverse=True
+        )
+        return Results(text, tuple(hits), tuple(highlight), tuple(repaired))
+
+
+def _prune(directory: Path, keep: str) -> None:
+    """Remove older indexes, keeping a few (another process may still be reading one)."""
+    indexes = [p for p in directory.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name != keep]
+    indexes.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in indexes[KEEP_OLD_INDEXES:]:
+        shutil.rmtree(old, ignore_errors=True)
+    for staging in directory.glob(".*.*"):
+        if staging.is_dir() and staging.stat().st_mtime < (directory / keep).stat().st_mtime - 3600:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+# -- snippets ----------------------------------------------------------------------------------
+
+
+def aligned_fold(text: str) -> str:
+    """Fold ``text`` keeping one character per character, so matches map back to the original."""
+    folded = to_simplified(unicodedata.normalize("NFKC", text)).casefold()
+    if len(folded) == len(text):
+        return folded
+    out = []
+    for char in text:
+        one = to_simplified(unicodedata.normalize("NFKC", char)).casefold()
+        out.append(one if len(one) == 1 else char.lower()[:1] or char)
+    return "".join(out)
+
+
+def snippet(text: str, terms: Sequence[str], width: int = 150) -> str:
+    """HTML excerpt of ``text`` around its densest match, matched words in <b>, the rest escaped."""
+    folded = aligned_fold(text)
+    marked = [False] * len(text)
+    for term in terms:
+        start = folded.find(term)
+        while start != -1:
+            if not any(marked[start : start + len(term)]):
+                for i in range(start, start + len(term)):
+                    marked[i] = True
+            start = folded.find(term, start + len(term))
+    starts = [i for i, m in enumerate(marked) if m and (i == 0 or not marked[i - 1])]
+    begin = 0
+    if len(text) > width and starts:
+        best = max(starts, key=lambda s: sum(marked[s : s + width]))
+        begin = max(0, min(best - width // 5, len(text) - width))
+    end = min(len(text), begin + width)
+    parts = ["…" if begin > 0 else ""]
+    i = begin
+    while i < end:
+        j = i
+        while j < end and marked[j] == marked[i]:
+            j += 1
+        piece = html.escape(text[i:j], quote=True)
+        parts.append(f"<b>{piece}</b>" if marked[i] else piece)
+        i = j
+    if end < len(text):
+        parts.append("…")
+    return "".join(parts)
+
+
+class SearchService:
+    """The index for the live catalog, opened on first use and rebuilt when the content changes.
+
+    Opening is lazy so that building the services (tests, the CLI) costs nothing until someone
+    searches; ``warm()`` opens it ahead of the first query.
+    """
+
+    def __init__(self, catalog_of: object, directory: Path | None, extra_words: Sequence[str] = ()) -> None:
+        self._catalog_of = catalog_of
+        self._directory = directory
+        self._extra_words = tuple(extra_words)
+        self._current: SearchIndex | None = None
+        self._lock = threading.Lock()
+
+    def index(self) -> SearchIndex:
+        catalog = self._catalog_of()  # type: ignore[operator]
+        current = self._current
+        if current is not None and current.catalog is catalog:
+            return current
+        with self._lock:
+            current = self._current
+            if current is None or current.catalog is not catalog:
+                current = SearchIndex.open(catalog, self._directory, extra_words=self._extra_words)
+                self._current = current
+            return current
+
+    def warm(self) -> None:
+        self.index()
