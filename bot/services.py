@@ -10,17 +10,21 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from bot.clock import Clock
 from bot.core import Asker, Core
 from bot.i18n import pick_language
 from bot.settings import Settings
+from store.admin_store import is_stored_admin
 from store.catalog import Catalog
-from store.content import ContentInvalid, load_content
+from store.content import ContentInvalid, content_digest, load_content
 from store.db import create_schema, make_engine, session_scope
 from store.loader import ContentDiff, apply_content
+from store.models import ContentVersion
 from store.users import get_user, set_language
 
 log = logging.getLogger(__name__)
@@ -41,6 +45,8 @@ class Services:
     #: re-plan and notify subscribers of changed events).
     content_listeners: list[Callable[[Catalog, Catalog], None]] = field(default_factory=list)
     reload_lock: threading.Lock = field(default_factory=threading.Lock)
+    #: The admin area (bot.admin.AdminArea), set by install_areas; the Telegram layer uses it.
+    admin: Any = None
 
     @property
     def catalog(self) -> Catalog:
@@ -64,7 +70,11 @@ class Services:
         return Asker(user_id=user_id, lang=lang, timezone=zone, chat_id=chat_id, is_admin=is_admin)
 
     def is_admin(self, user_id: int) -> bool:
-        return user_id in self.settings.admin_ids
+        """ADMIN_IDS, plus admins added with /admin add (stored, so every replica agrees)."""
+        if user_id in self.settings.admin_ids:
+            return True
+        with session_scope(self.engine) as session:
+            return is_stored_admin(session=session, user_id=user_id)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -77,12 +87,24 @@ def load_into_database(engine: Engine, settings: Settings, clock: Clock, applied
         return apply_content(session, content, applied_by=applied_by, now=clock.now())
 
 
+def live_digest(engine: Engine) -> str | None:
+    """Digest of the content the database holds (its newest version), None when empty."""
+    with session_scope(engine) as session:
+        latest = session.exec(select(ContentVersion).order_by(ContentVersion.id.desc()).limit(1)).first()  # type: ignore[union-attr]
+        return latest.digest if latest else None
+
+
 def build_services(settings: Settings, clock: Clock) -> Services:
-    """Open the database, load the content (keeping the stored content if the files are invalid)."""
+    """Open the database and load the content.
+
+    Content files whose digest equals the stored version are not parsed again (a restart costs a
+    catalog build, not a validation); invalid files leave the stored content live.
+    """
     engine = make_engine(settings.database_url)
     create_schema(engine)
     try:
-        load_into_database(engine, settings, clock, applied_by="startup")
+        if content_digest(settings.content_dir) != live_digest(engine):
+            load_into_database(engine, settings, clock, applied_by="startup")
     except ContentInvalid as exc:
         for error in exc.errors[:20]:
             log.error("content: %s", error)
@@ -108,3 +130,6 @@ def build_services(settings: Settings, clock: Clock) -> Services:
 
 def install_areas(services: Services) -> None:
     """Let each area (search, subscriptions, admin) add its commands and buttons to the core."""
+    from bot.admin import install as install_admin  # the admin area imports this module
+
+    install_admin(services)

@@ -168,10 +168,25 @@ def _items(data: Any, key: str, rel: str, errors: list[ContentError]) -> list[di
     return items
 
 
+def content_files(directory: Path) -> list[Path]:
+    """The files that make up the content: YAML at the top and in entries/, texts in documents/."""
+    directory = Path(directory)
+    patterns = ("*.yaml", "entries/*.yaml", "documents/*.txt")
+    return sorted({p for pattern in patterns for p in directory.glob(pattern) if p.is_file()})
+
+
+def content_digest(directory: Path) -> str:
+    """sha256 over every content file's name and bytes: the content version, cheap to compute."""
+    digest = hashlib.sha256()
+    for path in content_files(directory):
+        digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def load_content(directory: Path) -> Content:
     """Read, validate and return the content in ``directory``; raise ContentInvalid with every error."""
     errors: list[ContentError] = []
-    digest = hashlib.sha256()
     directory = Path(directory)
 
     sources_path = directory / "sources.yaml"
@@ -181,7 +196,6 @@ def load_content(directory: Path) -> Content:
         errors.append(ContentError("sources.yaml", "missing"))
     else:
         data = _read_yaml(sources_path, "sources.yaml", errors)
-        digest.update(sources_path.read_bytes())
         for raw in _items(data, "documents", "sources.yaml", errors) if data is not None else []:
             try:
                 doc = SourceDocument.model_validate(_strip_lines(raw))
@@ -199,7 +213,6 @@ def load_content(directory: Path) -> Content:
                 )
                 continue
             text = text_path.read_text(encoding="utf-8")
-            digest.update(text.encode())
             documents[doc.id] = doc
             paragraphs[doc.id] = split_paragraphs(text)
 
@@ -210,8 +223,6 @@ def load_content(directory: Path) -> Content:
         errors.append(ContentError("entries/", "no entry files (*.yaml)"))
     for path in entry_files:
         rel = f"entries/{path.name}"
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
         data = _read_yaml(path, rel, errors)
         if data is None:
             continue
@@ -235,7 +246,6 @@ def load_content(directory: Path) -> Content:
     glossary: list[GlossaryTerm] = []
     glossary_path = directory / "glossary.yaml"
     if glossary_path.is_file():
-        digest.update(glossary_path.read_bytes())
         data = _read_yaml(glossary_path, "glossary.yaml", errors)
         if data is not None:
             try:
@@ -243,7 +253,7 @@ def load_content(directory: Path) -> Content:
             except ValidationError as exc:
                 errors.extend(_pydantic_errors(exc, "glossary.yaml", None, None))
 
-    content = Content(documents, paragraphs, entries, glossary, digest.hexdigest())
+    content = Content(documents, paragraphs, entries, glossary, content_digest(directory))
     errors.extend(_check_references(content, lines))
     if errors:
         raise ContentInvalid(errors)

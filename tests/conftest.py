@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,9 +77,29 @@ def make_settings(database_url: str, content_dir: Path = CONTENT, **extra: objec
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+@pytest.fixture(scope="session")
+def loaded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the bundled content loaded, built once and copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "content.db"
+    built = build_services(make_settings(f"sqlite:///{path}"), FixedClock(T0))
+    with built.engine.begin() as conn:
+        conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    built.close()
+    return path
+
+
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return make_settings(database_url)
+def loaded_sqlite_url(loaded_template: Path, tmp_path: Path) -> str:
+    """A fresh SQLite database of this test's own, already holding the bundled content."""
+    target = tmp_path / "bot.db"
+    shutil.copyfile(loaded_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def settings(loaded_sqlite_url: str) -> Settings:
+    """Settings on a fresh SQLite database (the PostgreSQL runs use ``database_url`` directly)."""
+    return make_settings(loaded_sqlite_url)
 
 
 @pytest.fixture
