@@ -7,17 +7,20 @@ import datetime as dt
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from telegram.ext import Application
 
 from bot.clock import FixedClock
 from bot.services import Services, build_services
 from bot.settings import Settings
 from store.db import create_schema, make_engine
+from tests.fakebot import TOKEN, FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
@@ -108,3 +111,57 @@ def services(settings: Settings, clock: FixedClock) -> Iterator[Services]:
     built = build_services(settings, clock)
     yield built
     built.close()
+
+
+# -- end to end: the real python-telegram-bot Application against a local fake Bot API ----------
+
+
+@dataclass
+class TelegramHarness:
+    """A running bot: the fake Bot API it polls, its application, services and clock."""
+
+    server: FakeBotApi
+    app: Application  # type: ignore[type-arg]
+    services: Services
+    clock: FixedClock
+
+    async def ask(self, text: str, chat_id: int = 1001, *, user_id: int | None = None,
+                  language_code: str = "zh", count: int = 1) -> list[dict]:  # type: ignore[type-arg]
+        """Send a message as a delegate and return the messages the bot sent back."""
+        before = len(self.server.sent("sendMessage", chat_id=chat_id))
+        self.server.send_text(chat_id, text, user_id=user_id or chat_id, language_code=language_code)
+        sent = await self.server.wait_for("sendMessage", count=before + count, chat_id=chat_id)
+        return sent[before:]
+
+    async def press(self, data: str, chat_id: int = 1001, *, count: int = 1) -> list[dict]:  # type: ignore[type-arg]
+        """Press a button (by its callback data) under the bot's latest message in the chat."""
+        before = len(self.server.sent("sendMessage", chat_id=chat_id))
+        message = self.server.last_message(chat_id)
+        self.server.press_button(chat_id, message["message_id"], data, user_id=chat_id)
+        sent = await self.server.wait_for("sendMessage", count=before + count, chat_id=chat_id)
+        return sent[before:]
+
+
+def telegram_settings(server: FakeBotApi, database_url: str, **extra: object) -> Settings:
+    return make_settings(
+        database_url,
+        telegram_bot_token=TOKEN,
+        telegram_base_url=f"{server.url}/bot",
+        telegram_base_file_url=f"{server.url}/file/bot",
+        **extra,
+    )
+
+
+@pytest.fixture
+async def telegram(loaded_sqlite_url: str, clock: FixedClock) -> AsyncIterator[TelegramHarness]:
+    """The bot running against a fake Bot API on 127.0.0.1, with the bundled content loaded."""
+    from bot.app import build_application
+
+    async with FakeBotApi() as server:
+        settings = telegram_settings(server, loaded_sqlite_url)
+        app = build_application(settings, clock)
+        async with server.polling(app):
+            # run_polling() would call these hooks; a test drives the lifecycle itself.
+            await app.post_init(app)  # type: ignore[misc]
+            yield TelegramHarness(server, app, app.bot_data["services"], clock)
+            await app.post_shutdown(app)  # type: ignore[misc]
