@@ -133,3 +133,6 @@ def install_areas(services: Services) -> None:
     from bot.admin import install as install_admin  # the admin area imports this module
 
     install_admin(services)
+    from bot.search import install as install_search  # the search area imports the core
+
+    install_search(services)

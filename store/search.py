@@ -206,7 +206,11 @@ class SearchIndex:
         for entry in catalog.entries.values():
             aliases = catalog.aliases.get(entry.id, [])
             title = " ".join(seg.tokens(_entry_title(entry, aliases)))
-            keys = sorted({compact(a) for a in [entry.id, *aliases]} | ({entry.number} if entry.number else set()))
+            keys = {compact(a) for a in [entry.id, *aliases]}
+            if entry.number:
+                # "resolution 2/2" must prefer the resolution over decision 2/2 with the same number.
+                keys |= {entry.number, f"{entry.kind.value}:{entry.number}"}
+            keys = sorted(keys)
             yield ("e", entry.id, ""), title, " ".join(seg.tokens(_entry_body(entry))), keys
         for doc, paragraphs in catalog.paragraphs.items():
             for paragraph in paragraphs:
@@ -313,6 +317,8 @@ class SearchIndex:
             parsed = parse_identifier(text)
             if parsed is not None:
                 keys.update(parsed.numbers)
+                if parsed.kind:
+                    keys.update(f"{parsed.kind}:{number}" for number in parsed.numbers)
             for key_text in keys - {""}:
                 query = tantivy.Query.term_query(self._schema, "key", key_text)
                 clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, KEY_BOOST)))

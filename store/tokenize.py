@@ -60,12 +60,12 @@ class Segmenter:
     """A jieba tokenizer with the domain's words, created once per process (loading takes ~1 s)."""
 
     def __init__(self) -> None:
+        # jieba reports its dictionary loading on stderr through its own logger: keep it quiet.
+        jieba.setLogLevel(logging.WARNING)
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
         self._words: set[str] = set()
         self._lock = threading.Lock()
-        # jieba logs its dictionary loading at INFO level through its own logger.
-        jieba.setLogLevel(logging.WARNING)
 
     def add_words(self, words: Iterable[str]) -> None:
         """Teach jieba the domain's words (idempotent; folded so they match folded text)."""

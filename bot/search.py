@@ -1,0 +1,242 @@
+"""The search area: ``/search``, plain questions, result pages and inline results, as core replies.
+
+Everything here is transport-free: the Telegram handlers (``handlers/inline.py`` and the core's
+generic handlers) and the console only carry what these functions return.
+
+Paging buttons must fit Telegram's 64-byte callback data, so a short query travels in the button
+itself (it survives a restart) and a long one as an 8-hex key into a small in-memory LRU.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.core import Asker, Core
+from bot.dates import date_range, until
+from bot.i18n import gettext_for
+from bot.reply import CALLBACK_LIMIT, Button, Reply, esc, plain_text, rows, split_html
+from bot.render import entry_reply, paragraph_reply, short_label
+from reminders.occurrences import upcoming
+from store.catalog import Catalog
+from store.search import Hit, Results, SearchIndex, SearchService, snippet
+from store.tokenize import read_terms
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 5
+INLINE_LIMIT = 20  # Telegram allows 50; 20 fills a phone screen and answers faster
+SNIPPET_WIDTH = 150
+KEY_CACHE = 2048
+PREFIX = "s"
+
+
+@dataclass(frozen=True)
+class InlineItem:
+    """One inline result, transport-free: Telegram turns it into an InlineQueryResultArticle."""
+
+    id: str  # ≤ 64 bytes
+    title: str
+    description: str
+    text: str  # HTML message sent when the delegate picks the result; cites the source
+
+
+def index_directory(database_url: str) -> Path:
+    """Where indexes live: ``SEARCH_INDEX_DIR``, else beside the SQLite file, else ``var/``."""
+    configured = os.environ.get("SEARCH_INDEX_DIR")
+    if configured:
+        return Path(configured)
+    if database_url.startswith("sqlite:///") and ":memory:" not in database_url:
+        return Path(database_url.removeprefix("sqlite:///")).parent / "search-index"
+    return Path("var") / "search-index"
+
+
+class SearchArea:
+    """Answers searches for the core; installed as ``core.search`` (so it is also the hook)."""
+
+    def __init__(self, core: Core, service: SearchService) -> None:
+        self.core = core
+        self.service = service
+        self._queries: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # -- core hooks ------------------------------------------------------------------------------
+
+    def __call__(self, text: str, who: Asker) -> list[Reply]:
+        """A plain message that is not an identifier: search it."""
+        return [self.page(text, 0, who)]
+
+    def command(self, args: str, who: Asker) -> list[Reply]:
+        """``/search <text>``; without text, how to use it."""
+        _ = gettext_for(who.lang)
+        if not args.strip():
+            examples = ("贫民窟改造", "homelessness", "城市十月是什么")
+            lines = [_("Usage: /search followed by words, for example:")]
+            lines += [f"• <code>/search {esc(x)}</code>" for x in examples]
+            buttons = [Button(x, data=f"x:search {x}") for x in examples]
+            return [Reply("\n".join(lines), rows(buttons, per_row=3))]
+        return [self.page(args.strip(), 0, who)]
+
+    def button(self, data: str, who: Asker) -> list[Reply]:
+        """A "more" button: ``<page>:q:<query>`` or ``<page>:k:<key>``."""
+        _ = gettext_for(who.lang)
+        page_text, _sep, rest = data.partition(":")
+        how, _sep, value = rest.partition(":")
+        query = value if how == "q" else self._queries.get(value) if how == "k" else None
+        if not page_text.isdigit() or not query:
+            return [Reply(_("This search has expired. Please send it again."))]
+        return [self.page(query, int(page_text), who)]
+
+    # -- pages -----------------------------------------------------------------------------------
+
+    def search(self, text: str) -> tuple[SearchIndex, Results]:
+        index = self.service.index()
+        return index, index.search(text)
+
+    def page(self, text: str, page: int, who: Asker) -> Reply:
+        """One page of results: citation, snippet with the matched words in bold, buttons."""
+        _ = gettext_for(who.lang)
+        index, results = self.search(text)
+        shown = esc(text if len(text) <= 60 else text[:59] + "…")
+        if not results.hits:
+            return Reply(_("Nothing found for “%(q)s”. Try other words, or send /help for commands and examples.")
+                         % {"q": shown})
+        total = len(results.hits)
+        page = max(0, min(page, (total - 1) // PAGE_SIZE))
+        first = page * PAGE_SIZE
+        chunk = results.hits[first : first + PAGE_SIZE]
+        lines = [
+            "🔎 " + _("Results for “%(q)s”: %(a)d–%(b)d of %(n)d")
+            % {"q": shown, "a": first + 1, "b": first + len(chunk), "n": total}
+        ]
+        for typed, fixed in results.repaired:
+            lines.append("<i>" + _("Also searched for “%(fixed)s” (you typed “%(typed)s”).")
+                         % {"fixed": esc(fixed), "typed": esc(typed)} + "</i>")
+        buttons: list[Button] = []
+        for number, hit in enumerate(chunk, start=first + 1):
+            lines.append("")
+            lines.append(self._result_text(number, hit, index.catalog, results.terms, who.lang))
+            buttons.append(self._result_button(number, hit, index.catalog, who.lang))
+        layout = list(rows(buttons, per_row=1))
+        navigation = []
+        if page > 0:
+            navigation.append(Button("◀ " + _("Previous"), data=self._page_data(text, page - 1)))
+        if first + PAGE_SIZE < total:
+            navigation.append(Button(_("More") + " ▶", data=self._page_data(text, page + 1)))
+        if navigation:
+            layout.append(tuple(navigation))
+        return Reply("\n".join(lines), tuple(layout), meta={"results": str(total)})
+
+    def _result_text(self, number: int, hit: Hit, catalog: Catalog, terms: tuple[str, ...], lang: str) -> str:
+        _ = gettext_for(lang)
+        if hit.entry_id:
+            entry = catalog.entries[hit.entry_id]
+            head = f"{number}. 📌 <b>{esc(entry.names.get(lang))}</b>"
+            body = entry.summary.get(lang) if entry.summary else (entry.theme.get(lang) if entry.theme else "")
+            return head + (f"\n{snippet(body, terms, SNIPPET_WIDTH)}" if body else "")
+        doc = catalog.documents.get(hit.doc or "")
+        label = doc.citation() if doc else hit.doc or ""
+        paragraph = catalog.paragraph(hit.doc or "", hit.number or "")
+        cited = _("%(doc)s, para. %(para)s") % {"doc": esc(label), "para": esc(hit.number or "")}
+        text = snippet(paragraph.text, terms, SNIPPET_WIDTH) if paragraph else ""
+        return f"{number}. 📄 <b>{cited}</b>\n{text}"
+
+    @staticmethod
+    def _result_button(number: int, hit: Hit, catalog: Catalog, lang: str) -> Button:
+        if hit.entry_id:
+            entry = catalog.entries[hit.entry_id]
+            return Button(f"{number}. {short_label(entry, lang)}", data=f"e:{entry.id}")
+        doc = catalog.documents.get(hit.doc or "")
+        label = doc.citation() if doc else hit.doc or ""
+        label = label if len(label) <= 30 else label[:29] + "…"
+        return Button(f"{number}. {label} ¶{hit.number}", data=f"p:{hit.doc}:{hit.number}")
+
+    def _page_data(self, query: str, page: int) -> str:
+        direct = f"{PREFIX}:{page}:q:{query}"
+        if len(direct.encode()) <= CALLBACK_LIMIT:
+            return direct
+        key = hashlib.sha1(query.encode()).hexdigest()[:8]
+        with self._lock:
+            self._queries[key] = query
+            self._queries.move_to_end(key)
+            while len(self._queries) > KEY_CACHE:
+                self._queries.popitem(last=False)
+        return f"{PREFIX}:{page}:k:{key}"
+
+    # -- inline mode -----------------------------------------------------------------------------
+
+    def inline(self, text: str, who: Asker) -> list[InlineItem]:
+        """Results for ``@bot <text>``; an empty query lists the coming milestones."""
+        text = text.strip()
+        if not text:
+            return self._upcoming_items(who)
+        index, results = self.search(text[:300])
+        catalog = index.catalog
+        items: list[InlineItem] = []
+        for hit in results.hits[:INLINE_LIMIT]:
+            item_id = hashlib.sha1(hit.key.encode()).hexdigest()[:32]
+            if hit.entry_id:
+                entry = catalog.entries[hit.entry_id]
+                card = entry_reply(entry, catalog, self.core.now(), who.lang)
+                about = entry.summary.get(who.lang) if entry.summary else short_label(entry, who.lang)
+                items.append(InlineItem(item_id, entry.names.get(who.lang)[:120], about[:200], _fit(card.text)))
+                continue
+            paragraph = catalog.paragraph(hit.doc or "", hit.number or "")
+            if paragraph is None:
+                continue
+            doc = catalog.documents.get(hit.doc or "")
+            label = doc.citation() if doc else hit.doc or ""
+            _ = gettext_for(who.lang)
+            title = _("%(doc)s, para. %(para)s") % {"doc": label, "para": hit.number}
+            about = plain_text(snippet(paragraph.text, results.terms, 120))
+            reply = paragraph_reply(hit.doc or "", paragraph, catalog, who.lang)
+            items.append(InlineItem(item_id, title[:120], about[:200], _fit(reply.text)))
+        return items
+
+    def _upcoming_items(self, who: Asker) -> list[InlineItem]:
+        catalog = self.core.catalog
+        now = self.core.now()
+        items = []
+        for occurrence in upcoming(catalog.entries.values(), now, days=366)[:INLINE_LIMIT]:
+            entry = catalog.entries[occurrence.entry_id]
+            span = date_range(occurrence.first_day, occurrence.last_day, who.lang)
+            distance = until(now, occurrence.starts_at, occurrence.ends_at, who.lang)
+            card = entry_reply(entry, catalog, now, who.lang)
+            item_id = hashlib.sha1(occurrence.key.encode()).hexdigest()[:32]
+            items.append(InlineItem(item_id, entry.names.get(who.lang)[:120], f"{plain_text(span)} ({plain_text(distance)})"[:200], _fit(card.text)))
+        return items
+
+
+def _fit(markup: str) -> str:
+    """An inline message is one message: keep the first part if the text is over Telegram's limit."""
+    return split_html(markup)[0]
+
+
+def install(services: object) -> SearchArea:
+    """Add /search, the paging buttons and the plain-message hook to the core."""
+    core: Core = services.core  # type: ignore[attr-defined]
+    settings = services.settings  # type: ignore[attr-defined]
+    directory = index_directory(settings.database_url)
+    extra = read_terms(Path(settings.content_dir) / "terms.txt")
+    service = SearchService(lambda: core.catalog, directory, extra)
+    area = SearchArea(core, service)
+    core.register_command("search", area.command, lambda lang: gettext_for(lang)("search paragraphs and entries: /search 贫民窟改造"))
+    core.register_callback(PREFIX, area.button)
+    core.search = area
+
+    def rebuild(_old: Catalog, _new: Catalog) -> None:
+        # A content change needs a new index; build it now, off the request path.
+        threading.Thread(target=service.warm, name="search-index", daemon=True).start()
+
+    services.content_listeners.append(rebuild)  # type: ignore[attr-defined]
+    return area
+
+
+def area_of(core: Core) -> SearchArea | None:
+    """The installed search area (the inline handler needs it), if search is installed."""
+    return core.search if isinstance(core.search, SearchArea) else None
