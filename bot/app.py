@@ -14,7 +14,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.clock import Clock, SystemClock
 from bot.services import Services, build_services
 from bot.settings import Settings
-from handlers import admin, errors, lookup
+from handlers import admin, errors, inline, lookup
 from handlers.common import BotContext
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ def build_application(settings: Settings, clock: Clock | None = None, *, service
 def register_areas(app: Application) -> None:  # type: ignore[type-arg]
     """Handlers of the areas that need more than the core's commands (inline mode, uploads, jobs)."""
     admin.register(app)
+    inline.register(app)
 
 
 def live_hooks(app: Application) -> list:  # type: ignore[type-arg]

@@ -20,8 +20,8 @@ from pathlib import Path
 from bot.core import Asker, Core
 from bot.dates import date_range, until
 from bot.i18n import gettext_for
-from bot.reply import CALLBACK_LIMIT, Button, Reply, esc, plain_text, rows, split_html
 from bot.render import entry_reply, paragraph_reply, short_label
+from bot.reply import CALLBACK_LIMIT, Button, Reply, esc, plain_text, rows, split_html
 from reminders.occurrences import upcoming
 from store.catalog import Catalog
 from store.search import Hit, Results, SearchIndex, SearchService, snippet
