@@ -7,6 +7,7 @@ rule through dateutil, never hand-written date arithmetic. Nothing here reads th
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -91,3 +92,112 @@ def upcoming(entries: Iterable[Entry], now: dt.datetime, days: int = 366) -> lis
     until = now + dt.timedelta(days=days)
     found = [o for e in entries for o in occurrences(e, now, until)]
     return sorted(found, key=lambda o: (o.starts_at, o.entry_id))
+
+
+# -- lead times ----------------------------------------------------------------------------------
+
+#: What a delegate gets without saying: a month, a week and a day before, and on the morning itself.
+DEFAULT_LEADS_TEXT = "30d 7d 1d 08:00"
+#: The hour of day (in the delegate's zone) at which a reminder counted in days arrives.
+MORNING = dt.time(8, 0)
+MAX_LEAD = dt.timedelta(days=400)
+
+_UNITS = {"d": "d", "day": "d", "days": "d", "天": "d", "日": "d", "w": "w", "week": "w", "weeks": "w",
+          "周": "w", "星期": "w", "h": "h", "hour": "h", "hours": "h", "小时": "h", "时": "h",
+          "m": "m", "min": "m", "mins": "m", "minutes": "m", "分钟": "m", "分": "m"}
+_LEAD = re.compile(r"^(\d{1,3})\s*(" + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True)) + r")$")
+_AT = re.compile(r"^@?(\d{1,2})[:：](\d{2})$")
+
+
+@dataclass(frozen=True, slots=True)
+class Lead:
+    """How long before an occurrence a reminder comes.
+
+    Leads counted in days or weeks arrive at 08:00 in the delegate's zone on that day (a week
+    before, in the morning — not at midnight at the venue); leads in hours or minutes are exact
+    offsets from the start at the venue; ``at`` alone is a time of day on the first day itself.
+    """
+
+    amount: int = 0
+    unit: str = "d"  # d, w, h, m
+    at: dt.time | None = None  # on the day itself at this local time (unit/amount unused)
+
+    @property
+    def text(self) -> str:
+        """Canonical spelling, also part of the delivery key: ``7d``, ``2h``, ``08:00``."""
+        if self.at is not None:
+            return self.at.strftime("%H:%M")
+        return f"{self.amount}{self.unit}"
+
+    @property
+    def span(self) -> dt.timedelta:
+        """Roughly how far ahead this lead reaches (to size planning windows)."""
+        if self.at is not None:
+            return dt.timedelta(days=1)
+        per = {"d": dt.timedelta(days=1), "w": dt.timedelta(weeks=1), "h": dt.timedelta(hours=1),
+               "m": dt.timedelta(minutes=1)}[self.unit]
+        return per * self.amount + dt.timedelta(days=1)
+
+
+class LeadError(ValueError):
+    """A lead time the parser does not understand; the message names the token."""
+
+
+def parse_lead(token: str) -> Lead:
+    """``7d``, ``2h``, ``30m``, ``1w``, ``7天``, ``08:00`` → a Lead; raise LeadError otherwise."""
+    text = token.strip().lower()
+    match = _AT.match(text)
+    if match:
+        hour, minute = int(match.group(1)), int(match.group(2))
+        if hour > 23 or minute > 59:
+            raise LeadError(token)
+        return Lead(at=dt.time(hour, minute))
+    match = _LEAD.match(text)
+    if not match:
+        raise LeadError(token)
+    lead = Lead(int(match.group(1)), _UNITS[match.group(2)])
+    if lead.span > MAX_LEAD:
+        raise LeadError(token)
+    return lead
+
+
+def is_lead(token: str) -> bool:
+    try:
+        parse_lead(token)
+    except LeadError:
+        return False
+    return True
+
+
+def parse_leads(text: str) -> tuple[Lead, ...]:
+    """Parse space- or comma-separated leads, dropping repeats, longest first."""
+    tokens = [t for t in re.split(r"[\s,，、]+", text.strip()) if t]
+    leads = {parse_lead(t) for t in tokens}
+    return tuple(sorted(leads, key=lambda lead: (lead.at is None, lead.span, lead.text), reverse=True))
+
+
+def leads_text(leads: Iterable[Lead]) -> str:
+    return " ".join(lead.text for lead in leads)
+
+
+def due_at(occurrence: Occurrence, lead: Lead, user_zone: str) -> dt.datetime:
+    """The instant (UTC) a reminder with ``lead`` for ``occurrence`` is due for a delegate in ``user_zone``.
+
+    Calendar arithmetic happens on dates and local wall times and zoneinfo turns them into
+    instants, so a reminder "at 08:00" stays at 08:00 across a DST change (the UTC instant moves).
+    A wall time that does not exist (the spring-forward gap) resolves to just after the gap.
+    """
+    tz = ZoneInfo(user_zone)
+    if lead.at is not None:
+        return _local(occurrence.first_day, lead.at, tz)
+    if lead.unit in ("d", "w"):
+        days = lead.amount * (7 if lead.unit == "w" else 1)
+        return _local(occurrence.first_day - dt.timedelta(days=days), MORNING, tz)
+    delta = dt.timedelta(hours=lead.amount) if lead.unit == "h" else dt.timedelta(minutes=lead.amount)
+    return (occurrence.starts_at - delta).astimezone(dt.UTC)
+
+
+def _local(day: dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime:
+    # fold=0 (the default) reads a wall time in the spring-forward gap with the offset before the
+    # change, which lands after the gap (02:30 → 03:30 local): late rather than an hour early.
+    return dt.datetime.combine(day, at, tz).astimezone(dt.UTC)

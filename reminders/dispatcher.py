@@ -1,0 +1,442 @@
+"""The dispatcher: claims due outbox rows and sends them within Telegram's limits.
+
+Why it is built this way:
+
+* **Claims are rows, not memory.** A row goes ``pending → sending`` in a committed transaction
+  before anything is sent, and ``sending → sent`` right after Telegram answers. A crash between
+  the two leaves it ``sending``: the next dispatcher to take over puts it back to ``pending``, so
+  every reminder is sent and only the ones in flight at the crash (at most ``concurrency``) can
+  go out twice. There is no other way: ``sendMessage`` has no idempotency key.
+* **Replicas (PostgreSQL).** Claims use ``FOR UPDATE SKIP LOCKED``: two dispatchers never claim
+  the same row, and neither waits for the other's locks. That alone makes delivery exactly-once,
+  but not the *rate*: two processes each sending 30/s would send 60/s. So, in addition, only one
+  replica dispatches at a time: the one holding a session-level advisory lock
+  (``pg_try_advisory_lock``) on a connection it keeps open. If that process dies its connection
+  closes, PostgreSQL drops the lock, and the next replica to try becomes the dispatcher and
+  first returns the dead one's ``sending`` rows to ``pending``. One sender means one global
+  rate limit and one per-chat limit, with no shared counters. On SQLite there is one process.
+* **Limits.** ``Pacer`` allows a new request only while fewer than 30 requests were in flight or
+  answered within the last second, counted from *answers*: a request's arrival at Telegram lies
+  between its start and its answer, so no one-second window at Telegram can hold more than 30.
+  Each chat waits 1 s between messages. A 429 pauses everything for ``retry_after`` and is not
+  counted as an attempt.
+* **Faults.** 403 (blocked, deactivated) and 400 "chat not found" deactivate the chat's
+  subscriptions, no retry; a migrated group gets its new id everywhere and the message there;
+  a read timeout after the request left is recorded ``unknown`` and not resent blindly; other
+  errors retry with exponential backoff up to ``max_attempts``.
+* **Time.** Due times and backoff use the injected clock (so tests move time by hand); pacing
+  uses a monotonic clock and a sleep function that tests may replace with virtual ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import enum
+import logging
+import time
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import select, text, update
+from sqlalchemy.engine import Connection, Engine
+
+from bot.clock import Clock
+from bot.reply import Reply
+from reminders.models import (
+    CANCELLED,
+    EMPTY,
+    FAILED,
+    GONE,
+    MERGED,
+    PENDING,
+    SENDING,
+    SENT,
+    SKIPPED,
+    UNKNOWN,
+    Delivery,
+    Subscription,
+)
+from reminders.planner import LATE_AFTER
+from reminders.store import aware, deactivate_chat, migrate_chat
+from store.db import session_scope
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(enum.Enum):
+    SENT = "sent"
+    RETRY_AFTER = "retry_after"  # 429: pause everything, try again, not an attempt
+    GONE = "gone"  # 403 or chat not found: the chat will never accept messages
+    MIGRATED = "migrated"  # the group is now a supergroup with another id
+    UNKNOWN = "unknown"  # the request may or may not have reached Telegram
+    FAILED = "failed"  # retry later
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: Outcome
+    retry_after: float = 0.0
+    new_chat_id: int | None = None
+    message_id: int | None = None
+    error: str = ""
+
+
+class Sender(Protocol):
+    """Where messages go: Telegram (reminders.telegram.TelegramSender) or the console."""
+
+    async def send(self, chat_id: int, reply: Reply) -> SendResult: ...
+
+
+#: Renders a claimed row for its reader at ``now``; None means there is nothing to say.
+Renderer = Callable[[Delivery, dt.datetime], Reply | None]
+
+
+class Pacer:
+    """Global and per-chat rate limits on a monotonic clock (replaceable by a virtual one)."""
+
+    def __init__(
+        self,
+        per_second: int = 30,
+        *,
+        per_chat_interval: float = 1.0,
+        window: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        self.per_second = per_second
+        self.per_chat_interval = per_chat_interval
+        self.window = window
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self.paused_until = 0.0
+        self.pauses: list[tuple[float, float]] = []  # (from, until) on the monotonic clock
+        self._answers: deque[float] = deque()
+        self._in_flight = 0
+        self._chat_next: dict[int, float] = {}
+
+    async def acquire(self) -> None:
+        """Wait for a slot: not paused, and under the limit counting in-flight requests."""
+        while True:
+            now = self.monotonic()
+            if now < self.paused_until:
+                await self.sleep(self.paused_until - now)
+                continue
+            while self._answers and self._answers[0] <= now - self.window:
+                self._answers.popleft()
+            if self._in_flight + len(self._answers) < self.per_second:
+                self._in_flight += 1
+                return
+            if self._answers:
+                await self.sleep(max(self._answers[0] + self.window - now, 0.001))
+            else:
+                await self.sleep(0.005)  # all slots are in flight: one will answer soon
+
+    def release(self, chat_id: int) -> None:
+        now = self.monotonic()
+        self._in_flight -= 1
+        self._answers.append(now)
+        self._chat_next[chat_id] = now + self.per_chat_interval
+
+    def pause(self, seconds: float) -> None:
+        now = self.monotonic()
+        until = now + max(seconds, 0.0)
+        if until > self.paused_until:
+            self.paused_until = until
+            self.pauses.append((now, until))
+
+    def chat_wait(self, chat_id: int) -> float:
+        """Seconds until ``chat_id`` may get another message."""
+        return max(self._chat_next.get(chat_id, 0.0) - self.monotonic(), 0.0)
+
+
+class Leadership:
+    """Which replica dispatches: the holder of a PostgreSQL advisory lock (see module docstring)."""
+
+    def __init__(self, engine: Engine, *, elect: bool = True) -> None:
+        self.engine = engine
+        self.elect = elect and engine.dialect.name == "postgresql"
+        self._conn: Connection | None = None
+        self.leader = False
+
+    def check(self) -> tuple[bool, bool]:
+        """(am I the dispatcher, did I just become it)."""
+        if not self.elect:
+            became = not self.leader
+            self.leader = True
+            return True, became
+        if self._conn is not None:
+            try:
+                self._conn.exec_driver_sql("SELECT 1")
+                self._conn.commit()
+                return True, False
+            except Exception:  # the connection died, and the lock with it
+                log.warning("lost the dispatcher lock", exc_info=True)
+                self._drop()
+                return False, False
+        conn = self.engine.connect()
+        # Keyed by schema, so test schemas (and deployments sharing a server) elect separately.
+        got = conn.execute(text("SELECT pg_try_advisory_lock(hashtext('habitat-reminders:' || current_schema()))")).scalar()
+        conn.commit()
+        if got:
+            self._conn, self.leader = conn, True
+            return True, True
+        conn.close()
+        return False, False
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:  # already broken
+                log.debug("closing a broken lock connection", exc_info=True)
+        self._conn, self.leader = None, False
+
+    def release(self) -> None:
+        self._drop()
+
+
+class Dispatcher:
+    """Claims due rows and sends them; ``run_once`` is what the JobQueue job calls."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        sender: Sender,
+        render: Renderer,
+        *,
+        pacer: Pacer | None = None,
+        concurrency: int = 4,
+        batch: int = 30,
+        late_after: dt.timedelta = LATE_AFTER,
+        max_attempts: int = 5,
+        backoff: dt.timedelta = dt.timedelta(seconds=30),
+        backoff_cap: dt.timedelta = dt.timedelta(hours=1),
+        elect: bool = True,
+        owner: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.sender = sender
+        self.render = render
+        self.pacer = pacer or Pacer()
+        self.concurrency = concurrency
+        self.batch = batch
+        self.late_after = late_after
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self.backoff_cap = backoff_cap
+        self.owner = owner or f"d-{uuid.uuid4().hex[:12]}"
+        self.leadership = Leadership(engine, elect=elect)
+        self._running = asyncio.Lock()
+        self._busy: set[int] = set()
+        self._answered = asyncio.Event()
+        self.is_postgres = engine.dialect.name == "postgresql"
+
+    # -- the job ----------------------------------------------------------------------------------
+
+    async def run_once(self, *, max_batches: int | None = None) -> int:
+        """Send everything due now; returns how many messages went out. Overlapping calls return 0."""
+        if self._running.locked():
+            return 0
+        async with self._running:
+            leader, became = self.leadership.check()
+            if not leader:
+                return 0
+            if became:
+                recovered = self.recover()
+                if recovered:
+                    log.warning("returned %d in-flight reminders of a stopped dispatcher to the queue", recovered)
+            sent = 0
+            batches = 0
+            while max_batches is None or batches < max_batches:
+                rows = self.claim(self.batch)
+                if not rows:
+                    break
+                batches += 1
+                sent += await self._deliver(rows)
+            return sent
+
+    def close(self) -> None:
+        self.leadership.release()
+
+    # -- claiming ---------------------------------------------------------------------------------
+
+    def recover(self) -> int:
+        """Rows another (stopped) dispatcher had claimed go back to pending, attempts unchanged."""
+        with session_scope(self.engine) as session:
+            result = session.execute(
+                update(Delivery)
+                .where(Delivery.status == SENDING, Delivery.claimed_by != self.owner)  # type: ignore[arg-type]
+                .values(status=PENDING, claimed_by=None, last_error="recovered after the dispatcher stopped")
+            )
+            return result.rowcount  # type: ignore[attr-defined, no-any-return]
+
+    def claim(self, limit: int) -> list[Delivery]:
+        """Mark up to ``limit`` due rows as ours, in one short committed transaction."""
+        now = self.clock.now()
+        due = (
+            select(Delivery.id)
+            .where(Delivery.status == PENDING, Delivery.available_at <= now)  # type: ignore[arg-type]
+            .order_by(Delivery.available_at, Delivery.id)
+            .limit(limit)
+        )
+        if self.is_postgres:
+            due = due.with_for_update(skip_locked=True)
+        with session_scope(self.engine) as session:
+            ids = list(
+                session.execute(
+                    update(Delivery)
+                    .where(Delivery.id.in_(due.scalar_subquery()), Delivery.status == PENDING)  # type: ignore[union-attr]
+                    .values(status=SENDING, claimed_by=self.owner, claimed_at=now)
+                    .returning(Delivery.id)
+                ).scalars()
+            )
+            if not ids:
+                return []
+            rows = list(session.execute(select(Delivery).where(Delivery.id.in_(ids))).scalars())  # type: ignore[union-attr]
+        return sorted(rows, key=lambda r: (aware(r.available_at), r.id or 0))
+
+    # -- sending ----------------------------------------------------------------------------------
+
+    async def _deliver(self, rows: list[Delivery]) -> int:
+        queue = deque(rows)
+        sent = 0
+
+        async def worker() -> None:
+            nonlocal sent
+            while queue:
+                row = self._next_ready(queue)
+                if row is None:
+                    waits = [self.pacer.chat_wait(r.chat_id) for r in queue if r.chat_id not in self._busy]
+                    if waits:
+                        await self.pacer.sleep(max(min(waits), 0.001))
+                    else:
+                        self._answered.clear()
+                        await self._answered.wait()
+                    continue
+                self._busy.add(row.chat_id)
+                try:
+                    sent += await self._one(row)
+                finally:
+                    self._busy.discard(row.chat_id)
+                    self._answered.set()
+
+        await asyncio.gather(*(worker() for _ in range(max(1, min(self.concurrency, len(rows))))))
+        return sent
+
+    def _next_ready(self, queue: deque[Delivery]) -> Delivery | None:
+        for index, row in enumerate(queue):
+            if row.chat_id not in self._busy and self.pacer.chat_wait(row.chat_id) == 0.0:
+                del queue[index]
+                return row
+        return None
+
+    def _precheck(self, row: Delivery, now: dt.datetime) -> str | None:
+        """A terminal status to record instead of sending, or None to send."""
+        late = now - aware(row.due_at) > self.late_after
+        if row.kind == "reminder" and late and row.starts_at is not None and aware(row.starts_at) <= now:
+            return SKIPPED  # came due while we were down and the event has begun: too late to help
+        with session_scope(self.engine) as session:
+            if row.subscription_id is not None and row.kind == "reminder":
+                sub = session.get(Subscription, row.subscription_id)
+                if sub is None or not sub.active:
+                    return CANCELLED
+            if row.kind == "reminder":
+                # Following an event and its category gives two rows for one moment; send one.
+                twin = session.execute(
+                    select(Delivery.id).where(
+                        Delivery.chat_id == row.chat_id, Delivery.occurrence_key == row.occurrence_key,
+                        Delivery.lead == row.lead, Delivery.kind == "reminder", Delivery.id != row.id,
+                        Delivery.status.in_((SENT, UNKNOWN)),  # type: ignore[attr-defined]
+                    ).limit(1)
+                ).first()
+                if twin is not None:
+                    return MERGED
+        return None
+
+    async def _one(self, row: Delivery) -> int:
+        now = self.clock.now()
+        terminal = self._precheck(row, now)
+        if terminal is not None:
+            self._finish(row, status=terminal)
+            return 0
+        row.late = now - aware(row.due_at) > self.late_after
+        try:
+            reply = self.render(row, now)
+        except Exception as exc:  # a rendering bug must not stop the queue
+            log.exception("cannot render delivery %s", row.id)
+            self._retry(row, f"render: {exc!r}")
+            return 0
+        if reply is None:
+            self._finish(row, status=EMPTY)
+            return 0
+        chat_id = row.chat_id
+        while True:
+            await self.pacer.acquire()
+            try:
+                result = await self.sender.send(chat_id, reply)
+            except Exception as exc:  # a sender that raises is treated like any other error
+                log.exception("sender failed for delivery %s", row.id)
+                result = SendResult(Outcome.FAILED, error=repr(exc))
+            finally:
+                self.pacer.release(chat_id)
+            if result.outcome is Outcome.RETRY_AFTER:
+                log.warning("429: pausing all sends for %.1f s", result.retry_after)
+                self.pacer.pause(result.retry_after)
+                continue
+            if result.outcome is Outcome.MIGRATED and result.new_chat_id is not None and result.new_chat_id != chat_id:
+                with session_scope(self.engine) as session:
+                    migrate_chat(session=session, old_chat_id=chat_id, new_chat_id=result.new_chat_id)
+                chat_id = row.chat_id = result.new_chat_id
+                continue
+            break
+        if result.outcome is Outcome.SENT:
+            self._finish(row, status=SENT, attempt=True, sent_at=self.clock.now(), message_id=result.message_id)
+            return 1
+        if result.outcome is Outcome.GONE:
+            self._finish(row, status=GONE, attempt=True, error=result.error)
+            with session_scope(self.engine) as session:
+                deactivate_chat(session=session, chat_id=chat_id, reason="unreachable")
+            return 0
+        if result.outcome is Outcome.UNKNOWN:
+            self._finish(row, status=UNKNOWN, attempt=True, error=result.error)
+            return 0
+        self._retry(row, result.error)
+        return 0
+
+    def _finish(
+        self, row: Delivery, *, status: str, attempt: bool = False, sent_at: dt.datetime | None = None,
+        message_id: int | None = None, error: str | None = None,
+    ) -> None:
+        values: dict[str, object] = {"status": status, "late": row.late, "chat_id": row.chat_id}
+        if attempt:
+            values["attempts"] = Delivery.attempts + 1
+        if sent_at is not None:
+            values["sent_at"] = sent_at
+        if message_id is not None:
+            values["message_id"] = message_id
+        if error:
+            values["last_error"] = error[:1000]
+        with session_scope(self.engine) as session:
+            session.execute(
+                update(Delivery).where(Delivery.id == row.id, Delivery.claimed_by == self.owner).values(**values)  # type: ignore[arg-type]
+            )
+
+    def _retry(self, row: Delivery, error: str) -> None:
+        attempts = row.attempts + 1
+        if attempts >= self.max_attempts:
+            self._finish(row, status=FAILED, attempt=True, error=error)
+            return
+        delay = min(self.backoff * (2 ** (attempts - 1)), self.backoff_cap)
+        with session_scope(self.engine) as session:
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id == row.id, Delivery.claimed_by == self.owner)  # type: ignore[arg-type]
+                .values(status=PENDING, attempts=attempts, claimed_by=None, last_error=error[:1000],
+                        available_at=self.clock.now() + delay)
+            )

@@ -1,0 +1,246 @@
+"""The planner: turns subscriptions into outbox rows, each written once under a unique key.
+
+It runs often (a JobQueue job) and writes only what falls due up to ``AHEAD`` from now, so the
+outbox stays small and a content change has little to undo. What it writes is keyed by
+subscription × occurrence × lead, and inserts that meet an existing key do nothing, so running
+it twice, on two replicas, or after a crash never produces a second reminder.
+
+A watermark (``reminder_state.planned_until``) remembers how far the periodic run has planned;
+the next run starts there. Targeted runs (a new subscription, a new time zone, changed content)
+plan their few subscriptions from their own creation instead. A reminder whose moment passed
+while the bot was down is still written on restart: pending if its event has not started
+(the dispatcher sends it marked late), ``skipped`` if it has.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+
+from reminders.models import PENDING, SKIPPED, Delivery, DigestSetting, PlannerState, Subscription
+from reminders.occurrences import Lead, Occurrence, due_at, occurrences, parse_leads
+from reminders.store import CATEGORY, ENTRY, aware
+from store.catalog import Catalog
+from store.db import session_scope
+from store.models import User
+from store.schema import Entry, Kind
+
+#: How far ahead rows are written. Longer than the gap between two planner runs even when the
+#: demonstration clock runs an hour per second (runs every 10 s real = 10 clock hours).
+AHEAD = dt.timedelta(days=2)
+#: Due longer ago than this is "late": the bot was down or stuck when it came due.
+LATE_AFTER = dt.timedelta(minutes=15)
+#: Kinds of entries that have a time and can be followed.
+FOLLOWABLE = frozenset({Kind.EVENT, Kind.MEETING, Kind.SESSION})
+INSERT_CHUNK = 5000
+
+
+def followable(entry: Entry) -> bool:
+    return entry.kind in FOLLOWABLE and (entry.dates is not None or entry.recurrence is not None)
+
+
+def entries_for(catalog: Catalog, target_kind: str, target: str) -> list[Entry]:
+    """The entries a subscription covers (a category or everything is resolved on every run, so
+    entries added to it later are covered too)."""
+    if target_kind == ENTRY:
+        entry = catalog.entries.get(target)
+        return [entry] if entry is not None and followable(entry) else []
+    if target_kind == CATEGORY:
+        return [e for e in catalog.entries.values() if e.category == target and followable(e)]
+    return [e for e in catalog.entries.values() if followable(e)]
+
+
+@dataclass
+class PlanStats:
+    subscriptions: int = 0
+    candidates: int = 0
+    written: int = 0
+    skipped: int = 0
+    digests: int = 0
+
+
+@dataclass
+class _Group:
+    """Subscriptions that share target, lead times and zone share their computed due times."""
+
+    rows: list[tuple[int, int, int, dt.datetime]] = field(default_factory=list)  # id, user, chat, created
+
+
+def _insert(engine: Engine, rows: list[dict[str, object]]) -> int:
+    """Insert rows; a key that exists already is left alone (ON CONFLICT DO NOTHING)."""
+    if not rows:
+        return 0
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    written = 0
+    with engine.begin() as conn:
+        for start in range(0, len(rows), INSERT_CHUNK):
+            chunk = rows[start : start + INSERT_CHUNK]
+            stmt = dialect.insert(Delivery.__table__).on_conflict_do_nothing(index_elements=["key"])  # type: ignore[attr-defined]
+            result = conn.execute(stmt, chunk)
+            written += max(result.rowcount, 0)
+    return written
+
+
+def _candidates(
+    catalog: Catalog, target_kind: str, target: str, leads: tuple[Lead, ...], zone: str,
+    window: tuple[dt.datetime, dt.datetime], cache: dict[str, list[Occurrence]],
+) -> Iterator[tuple[Occurrence, Lead, dt.datetime]]:
+    after, until = window
+    for entry in entries_for(catalog, target_kind, target):
+        found = cache.get(entry.id)
+        if found is None:
+            found = cache[entry.id] = list(occurrences(entry, after, until))
+        for occurrence in found:
+            for lead in leads:
+                yield occurrence, lead, due_at(occurrence, lead, zone)
+
+
+def plan(
+    engine: Engine,
+    catalog: Catalog,
+    now: dt.datetime,
+    *,
+    subscription_ids: Iterable[int] | None = None,
+    lo: dt.datetime | None = None,
+    hi: dt.datetime | None = None,
+    default_zone: str = "Africa/Nairobi",
+    late_after: dt.timedelta = LATE_AFTER,
+) -> PlanStats:
+    """Write the reminders due in ``(lo, hi]`` (and not before each subscription began)."""
+    hi = hi or now + AHEAD
+    stats = PlanStats()
+    query = (
+        select(Subscription.id, Subscription.user_id, Subscription.chat_id, Subscription.target_kind,  # type: ignore[call-overload]
+               Subscription.target, Subscription.leads, Subscription.created_at, User.timezone)
+        .outerjoin(User, User.id == Subscription.user_id)  # type: ignore[arg-type]
+        .where(Subscription.active.is_(True))  # type: ignore[attr-defined]
+    )
+    if subscription_ids is not None:
+        ids = list(subscription_ids)
+        if not ids:
+            return stats
+        query = query.where(Subscription.id.in_(ids))  # type: ignore[union-attr]
+    groups: dict[tuple[str, str, str, str], _Group] = defaultdict(_Group)
+    with engine.connect() as conn:
+        for sub_id, user_id, chat_id, kind, target, leads, created, zone in conn.execute(query):
+            groups[(kind, target, leads, zone or default_zone)].rows.append((sub_id, user_id, chat_id, aware(created)))
+            stats.subscriptions += 1
+
+    lead_cache: dict[str, tuple[Lead, ...]] = {}
+    occurrence_cache: dict[str, list[Occurrence]] = {}
+    longest = max((lead.span for text in {k[2] for k in groups} for lead in _leads(text, lead_cache)),
+                  default=dt.timedelta(days=31))
+    # Occurrences still running a day ago, up to those a longest lead before hi can reach.
+    window = (now - dt.timedelta(days=1), hi + longest)
+    out: list[dict[str, object]] = []
+    for (kind, target, leads_text, zone), group in groups.items():
+        leads = _leads(leads_text, lead_cache)
+        for occurrence, lead, due in _candidates(catalog, kind, target, leads, zone, window, occurrence_cache):
+            if due > hi or (lo is not None and due <= lo):
+                continue
+            starts = occurrence.starts_at.astimezone(dt.UTC)
+            late = now - due > late_after
+            status = SKIPPED if late and starts <= now else PENDING
+            for sub_id, user_id, chat_id, created in group.rows:
+                if due < created:
+                    continue  # due before they subscribed: not owed, not even late
+                stats.candidates += 1
+                stats.skipped += status == SKIPPED
+                out.append({
+                    "key": f"r:{sub_id}:{occurrence.key}:{lead.text}", "kind": "reminder",
+                    "subscription_id": sub_id, "user_id": user_id, "chat_id": chat_id,
+                    "entry_id": occurrence.entry_id, "occurrence_key": occurrence.key, "lead": lead.text,
+                    "due_at": due, "starts_at": starts, "available_at": due, "status": status,
+                    "late": False, "attempts": 0,
+                })
+    stats.written = _insert(engine, out)
+    return stats
+
+
+def _leads(text: str, cache: dict[str, tuple[Lead, ...]]) -> tuple[Lead, ...]:
+    if text not in cache:
+        cache[text] = parse_leads(text)
+    return cache[text]
+
+
+def plan_digests(
+    engine: Engine, now: dt.datetime, *, lo: dt.datetime | None, hi: dt.datetime,
+    default_zone: str = "Africa/Nairobi", user_ids: Iterable[int] | None = None,
+) -> int:
+    """Write one digest row per enabled user and local day whose hour falls in ``(lo, hi]``.
+
+    A digest that was due while the bot was down is not sent late: tomorrow's will come.
+    """
+    query = (
+        select(DigestSetting.user_id, DigestSetting.chat_id, DigestSetting.at, User.timezone)  # type: ignore[call-overload]
+        .outerjoin(User, User.id == DigestSetting.user_id)  # type: ignore[arg-type]
+        .where(DigestSetting.enabled.is_(True))  # type: ignore[attr-defined]
+    )
+    if user_ids is not None:
+        query = query.where(DigestSetting.user_id.in_(list(user_ids)))  # type: ignore[attr-defined]
+    start = max(lo or now, now - LATE_AFTER)
+    out: list[dict[str, object]] = []
+    with engine.connect() as conn:
+        settings = list(conn.execute(query))
+    for user_id, chat_id, at, zone in settings:
+        tz = ZoneInfo(zone or default_zone)
+        hour, minute = (int(p) for p in at.split(":"))
+        day = start.astimezone(tz).date()
+        while True:
+            moment = dt.datetime.combine(day, dt.time(hour, minute), tz).astimezone(dt.UTC)
+            if moment > hi:
+                break
+            if moment > start:
+                out.append({
+                    "key": f"d:{user_id}:{day.isoformat()}", "kind": "digest", "subscription_id": None,
+                    "user_id": user_id, "chat_id": chat_id, "entry_id": None, "occurrence_key": day.isoformat(),
+                    "lead": at, "due_at": moment, "starts_at": None, "available_at": moment,
+                    "status": PENDING, "late": False, "attempts": 0,
+                })
+            day += dt.timedelta(days=1)
+    return _insert(engine, out)
+
+
+def plan_periodic(
+    engine: Engine, catalog: Catalog, now: dt.datetime, *, default_zone: str = "Africa/Nairobi",
+    late_after: dt.timedelta = LATE_AFTER,
+) -> PlanStats:
+    """The periodic run: plan from the watermark to ``now + AHEAD`` and move the watermark."""
+    hi = now + AHEAD
+    with session_scope(engine) as session:
+        state = session.get(PlannerState, "planner")
+        lo = aware(state.planned_until) if state is not None else None
+    if lo is not None and lo > hi:
+        lo = None  # the clock went back (a demonstration restarted earlier): plan everything again
+    stats = plan(engine, catalog, now, lo=lo, hi=hi, default_zone=default_zone, late_after=late_after)
+    stats.digests = plan_digests(engine, now, lo=lo, hi=hi, default_zone=default_zone)
+    with session_scope(engine) as session:
+        state = session.get(PlannerState, "planner")
+        if state is None:
+            session.add(PlannerState(name="planner", planned_until=hi))
+        elif lo is None or aware(state.planned_until) < hi:
+            state.planned_until = hi
+            session.add(state)
+    return stats
+
+
+def change_payload(old: Entry | None, new: Entry | None, old_occurrence: Occurrence | None,
+                   new_occurrence: Occurrence | None) -> str:
+    """What a change notice needs to be written later in each reader's language."""
+    entry = new or old
+    assert entry is not None
+    return json.dumps({
+        "entry": entry.id,
+        "names": entry.names.model_dump(),
+        "old": [old_occurrence.first_day.isoformat(), old_occurrence.last_day.isoformat()] if old_occurrence else None,
+        "new": [new_occurrence.first_day.isoformat(), new_occurrence.last_day.isoformat()] if new_occurrence else None,
+        "removed": new is None,
+    }, ensure_ascii=False)

@@ -1,0 +1,155 @@
+"""Subscriptions, digests and the user's right to be forgotten: keyword-only functions on a session."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, or_, update
+from sqlmodel import Session, SQLModel, select
+
+from reminders.models import PENDING, Delivery, DigestSetting, Subscription
+
+ENTRY, CATEGORY, ALL = "entry", "category", "all"
+
+
+def aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives timestamps back without their zone; every stored timestamp is UTC."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+def subscribe(
+    *, session: Session, user_id: int, chat_id: int, target_kind: str, target: str, leads: str, now: dt.datetime
+) -> tuple[Subscription, bool]:
+    """Follow a target (or change the lead times of an existing subscription); True if it is new."""
+    existing = session.exec(
+        select(Subscription).where(
+            Subscription.chat_id == chat_id, Subscription.target_kind == target_kind, Subscription.target == target
+        )
+    ).first()
+    if existing is not None:
+        was_active = existing.active
+        changed = existing.leads != leads or not was_active
+        existing.leads, existing.active, existing.inactive_reason, existing.user_id = leads, True, None, user_id
+        session.add(existing)
+        if changed:
+            # Pending rows were planned for the old lead times; the planner writes the new ones.
+            drop_pending(session=session, subscription_ids=[existing.id])  # type: ignore[list-item]
+        session.flush()
+        return existing, not was_active
+    created = Subscription(
+        user_id=user_id, chat_id=chat_id, target_kind=target_kind, target=target, leads=leads, created_at=now
+    )
+    session.add(created)
+    session.flush()
+    return created, True
+
+
+def subscriptions_of(*, session: Session, user_id: int, active_only: bool = True) -> list[Subscription]:
+    query = select(Subscription).where(Subscription.user_id == user_id)
+    if active_only:
+        query = query.where(Subscription.active.is_(True))  # type: ignore[attr-defined]
+    return list(session.exec(query.order_by(Subscription.id)))  # type: ignore[arg-type]
+
+
+def unsubscribe(*, session: Session, user_id: int, subscription_id: int) -> Subscription | None:
+    """Stop one subscription of this user and drop its pending reminders (sent ones stay as history)."""
+    sub = session.get(Subscription, subscription_id)
+    if sub is None or sub.user_id != user_id or not sub.active:
+        return None
+    sub.active, sub.inactive_reason = False, "user"
+    session.add(sub)
+    drop_pending(session=session, subscription_ids=[subscription_id])
+    return sub
+
+
+def drop_pending(
+    *,
+    session: Session,
+    subscription_ids: list[int] | None = None,
+    chat_id: int | None = None,
+    user_id: int | None = None,
+    entry_ids: list[str] | None = None,
+    due_after: dt.datetime | None = None,
+) -> int:
+    """Delete unclaimed pending reminders so the planner may write them again (keys are unique).
+
+    Deleting rather than marking them cancelled matters: a re-subscription or a new time zone
+    must be able to plan the same subscription × occurrence × lead again.
+    """
+    query = delete(Delivery).where(Delivery.status == PENDING, Delivery.kind.in_(("reminder", "snooze")))  # type: ignore[attr-defined]
+    if subscription_ids is not None:
+        query = query.where(Delivery.subscription_id.in_(subscription_ids))  # type: ignore[union-attr]
+    if chat_id is not None:
+        query = query.where(Delivery.chat_id == chat_id)
+    if user_id is not None:
+        query = query.where(Delivery.user_id == user_id)
+    if entry_ids is not None:
+        query = query.where(Delivery.entry_id.in_(entry_ids))  # type: ignore[union-attr]
+    if due_after is not None:
+        query = query.where(Delivery.due_at > due_after)
+    return session.execute(query).rowcount  # type: ignore[attr-defined, no-any-return]
+
+
+def deactivate_chat(*, session: Session, chat_id: int, reason: str) -> int:
+    """The chat is gone (blocked, deactivated, not found): stop everything addressed to it."""
+    count = session.execute(  # type: ignore[call-overload]
+        update(Subscription)
+        .where(Subscription.chat_id == chat_id, Subscription.active.is_(True))  # type: ignore[attr-defined]
+        .values(active=False, inactive_reason=reason)
+    ).rowcount
+    session.execute(update(DigestSetting).where(DigestSetting.chat_id == chat_id).values(enabled=False))  # type: ignore[call-overload]
+    session.execute(  # type: ignore[call-overload]
+        delete(Delivery).where(Delivery.chat_id == chat_id, Delivery.status == PENDING)
+    )
+    return count  # type: ignore[no-any-return]
+
+
+def migrate_chat(*, session: Session, old_chat_id: int, new_chat_id: int) -> None:
+    """A group became a supergroup: everything addressed to the old id now goes to the new one."""
+    session.execute(update(Subscription).where(Subscription.chat_id == old_chat_id).values(chat_id=new_chat_id))  # type: ignore[call-overload]
+    session.execute(update(DigestSetting).where(DigestSetting.chat_id == old_chat_id).values(chat_id=new_chat_id))  # type: ignore[call-overload]
+    session.execute(  # type: ignore[call-overload]
+        update(Delivery)
+        .where(Delivery.chat_id == old_chat_id, Delivery.status.in_((PENDING, "sending")))  # type: ignore[attr-defined]
+        .values(chat_id=new_chat_id)
+    )
+
+
+def set_digest(*, session: Session, user_id: int, chat_id: int, enabled: bool, at: str | None, now: dt.datetime) -> DigestSetting:
+    setting = session.get(DigestSetting, user_id)
+    if setting is None:
+        setting = DigestSetting(user_id=user_id, chat_id=chat_id, created_at=now)
+    setting.enabled, setting.chat_id = enabled, chat_id
+    if at is not None:
+        setting.at = at
+    session.add(setting)
+    if not enabled:
+        session.execute(  # type: ignore[call-overload]
+            delete(Delivery).where(Delivery.user_id == user_id, Delivery.kind == "digest", Delivery.status == PENDING)
+        )
+    session.flush()
+    return setting
+
+
+def forget_user(*, session: Session, user_id: int) -> dict[str, int]:
+    """Delete every row about ``user_id`` in every table the bot has, this area's and others'.
+
+    Walks the whole metadata instead of a list of our own tables, so a table another area adds
+    later (with a ``user_id`` column, or a ``chat_id`` that is the user's private chat) is
+    covered too; ``bot_user`` is keyed by ``id``. Returns rows deleted per table.
+    """
+    deleted: dict[str, int] = {}
+    for table in reversed(SQLModel.metadata.sorted_tables):
+        conditions = []
+        if "user_id" in table.c:
+            conditions.append(table.c.user_id == user_id)
+        if "chat_id" in table.c:
+            conditions.append(table.c.chat_id == user_id)  # the private chat has the user's id
+        if table.name == "bot_user":
+            conditions.append(table.c.id == user_id)
+        if not conditions:
+            continue
+        count = session.execute(delete(table).where(or_(*conditions))).rowcount  # type: ignore[attr-defined]
+        if count:
+            deleted[table.name] = count
+    return deleted
