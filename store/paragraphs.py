@@ -27,7 +27,24 @@ NOISE = re.compile(
     )""",
     re.VERBOSE,
 )
-FOOTNOTE_MARK = re.compile(r"(?<=[\u4e00-\u9fff》」”）\w])[¹²³⁴⁵⁶⁷⁸⁹⁰]+")
+# Superscript footnote markers, wherever they stand (after 。 and ， too), but not after a Latin
+# letter, where ² is a unit (km²). A space that followed the marker goes with it.
+FOOTNOTE_MARK = re.compile(r"(?<![A-Za-z])[¹²³⁴⁵⁶⁷⁸⁹⁰]+ ?")
+# "[HSP/EB.2023/23](#)": the converter's empty link targets go; the bracketed symbol stays, since
+# entries cite the paragraph by terms that include the bracket.
+EMPTY_LINK = re.compile(r"(?<=\])\(#\)")
+URL = re.compile(r"<?https?://[^\s<>（）()\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+>?")
+# A footnote at the foot of a page in texts converted with plain-digit markers: a line holding only
+# spaces, then "N text" (no dot, so never a paragraph start). It runs until the prose resumes on a
+# line that starts with a space, as the converter writes it.
+FOOTNOTE_SEPARATOR = re.compile(r"^[ \t\u3000]+$")
+FOOTNOTE_START = re.compile(r"^(\d{1,2})\s+\S")
+PROSE_RESUMES = re.compile(r"^[ \t\u3000]+\S")
+URL_LINE = re.compile(r"^\s*<?https?://\S+\s*$")
+# Plain-digit markers in the prose ("……里程碑。1 随后"): only numbers of footnotes seen in the
+# text, only after closing punctuation and before Chinese that is not a counted quantity.
+_MEASURE = "个项名次年月日天届份部条段%％万亿千百岁人国家座"
+
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
@@ -56,10 +73,39 @@ def _join(lines: list[str]) -> str:
     return out
 
 
-def clean_text(text: str) -> str:
-    """Remove footnote markers and markdown emphasis from paragraph text."""
+def clean_text(text: str, footnotes: frozenset[str] = frozenset()) -> str:
+    """Remove footnote markers, empty link targets, URLs and markdown emphasis from paragraph text.
+
+    ``footnotes`` are the numbers of plain-digit footnotes found in the document; their markers
+    are removed where they stand after closing punctuation.
+    """
     text = FOOTNOTE_MARK.sub("", text)
+    text = EMPTY_LINK.sub("", text)
+    text = URL.sub("", text)
+    if footnotes:
+        numbers = "|".join(sorted(footnotes, key=len, reverse=True))
+        marker = re.compile(rf"(?<=[。；！？”’）)])({numbers})\s+(?=[\u4e00-\u9fff])(?![{_MEASURE}])")
+        text = marker.sub("", text)
     return text.replace("**", "").strip()
+
+
+def _add_note(notes: list[str], line: str) -> None:
+    """A footnote line: ``N text`` starts a note, anything else continues the last one."""
+    start = FOOTNOTE_START.match(line)
+    text = line.strip()
+    if start or not notes:
+        notes.append(text[len(start.group(1)) :].strip() if start else text)
+    elif notes[-1].endswith("/"):  # a link broken over two lines
+        notes[-1] += text
+    else:
+        notes[-1] = _join([notes[-1], text])
+
+
+def _with_notes(body: str, notes: list[str]) -> str:
+    """The paragraph's text followed by the footnotes met inside it, links left out."""
+    cleaned = [URL.sub("", note).strip() for note in notes]
+    cleaned = [note for note in cleaned if note and note not in {"。", "."}]
+    return " ".join([body, *cleaned]) if cleaned else body
 
 
 def _untitled_headings(lines: list[str]) -> set[int]:
@@ -88,34 +134,66 @@ def split_paragraphs(text: str) -> list[Paragraph]:
     expected = 1
     current: tuple[str, list[str], list[str]] | None = None  # number, clean lines, raw lines
     sub: tuple[str, list[str]] | None = None
+    footnotes: set[str] = set()  # numbers of the plain-digit footnotes seen so far
+    # Footnote text met inside the current paragraph: moved to its end (the paragraph cites it, and
+    # entries cite the paragraph for what the footnote names), not left in the middle of a sentence.
+    notes: list[str] = []
+    sub_notes: list[str] = []
 
     def close_sub() -> None:
         nonlocal sub
         if sub is not None and current is not None:
-            body = clean_text(_join(sub[1]))
+            body = _with_notes(clean_text(_join(sub[1]), frozenset(footnotes)), sub_notes)
             paragraphs.append(Paragraph(f"{current[0]}({sub[0]})", body, "\n".join(sub[1]).strip()))
         sub = None
+        sub_notes.clear()
 
     def close() -> None:
         nonlocal current
         close_sub()
         if current is not None:
             number, clean, raw = current
-            paragraphs.append(Paragraph(number, clean_text(_join(clean)), "\n".join(raw).strip()))
+            body = _with_notes(clean_text(_join(clean), frozenset(footnotes)), notes)
+            paragraphs.append(Paragraph(number, body, "\n".join(raw).strip()))
+        notes.clear()
         current = None
 
     lines = text.splitlines()
     headings = _untitled_headings(lines)
+    in_footnote = False
+    after_separator = False
     for index, line in enumerate(lines):
         start = PARA_START.match(line)
         if start and int(start.group(1)) == expected:
+            in_footnote = after_separator = False
             close()
             current = (start.group(1), [start.group(2)], [line.strip()])
             expected += 1
             continue
+        footnote = FOOTNOTE_START.match(line)
+        if after_separator and footnote and not start:
+            in_footnote = True
+            footnotes.add(footnote.group(1))
+        elif in_footnote and PROSE_RESUMES.match(line):
+            in_footnote = False
+        elif in_footnote and footnote and not start:
+            footnotes.add(footnote.group(1))
+        if line.strip():
+            after_separator = False
+        elif FOOTNOTE_SEPARATOR.match(line):
+            after_separator = True
         if current is None:
             continue
+        if in_footnote or URL_LINE.match(line):
+            if line.strip():
+                current[2].append(line.rstrip())
+                if in_footnote:
+                    _add_note(notes, line)
+                    if sub is not None:
+                        _add_note(sub_notes, line)
+            continue
         if (HEADING.match(line) or index in headings) and not SUB_START.match(line):
+            in_footnote = False
             close()
             continue
         if NOISE.match(line):
