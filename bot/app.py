@@ -45,6 +45,8 @@ def build_application(settings: Settings, clock: Clock | None = None, *, service
             await hook(app)
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        if "reminders" in app.bot_data:  # the dispatcher's own Bot and its advisory-lock connection
+            await app.bot_data["reminders"].aclose()
         live = app.bot_data.get("services")
         if live is not None and services is None:
             live.close()
@@ -76,4 +78,6 @@ def register_areas(app: Application) -> None:  # type: ignore[type-arg]
 
 def live_hooks(app: Application) -> list:  # type: ignore[type-arg]
     """Start-up work of the areas once services exist (scheduling the reminder jobs, say)."""
-    return [admin.install_menus]
+    from reminders.runtime import start_jobs  # planner and dispatcher as JobQueue jobs
+
+    return [admin.install_menus, start_jobs]

@@ -50,6 +50,11 @@ class ScaledClock:
         self._speed = speed
         self._origin = time.monotonic()
 
+    @property
+    def speed(self) -> float:
+        """Clock seconds per real second (reminders scale what counts as late by it)."""
+        return self._speed
+
     def now(self) -> dt.datetime:
         elapsed = (time.monotonic() - self._origin) * self._speed
         return self._start + dt.timedelta(seconds=elapsed)

@@ -109,6 +109,8 @@ def entry_reply(entry: Entry, catalog: Catalog, now: dt.datetime, lang: str, *, 
     lines.append(_sources_line(all_sources, catalog, lang))
 
     buttons: list[Button] = []
+    if entry.kind in (Kind.EVENT, Kind.SESSION, Kind.MEETING) and (entry.dates or entry.recurrence):
+        buttons.append(Button(f"🔔 {_('Subscribe')}", data=f"sub:{entry.id}"))  # the reminders area
     for related_id in entry.related[:MAX_RELATED_BUTTONS]:
         related = catalog.entries.get(related_id)
         if related is not None:

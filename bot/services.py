@@ -136,3 +136,6 @@ def install_areas(services: Services) -> None:
     from bot.search import install as install_search  # the search area imports the core
 
     install_search(services)
+    from reminders.area import install as install_reminders  # the reminders area imports the core
+
+    install_reminders(services)

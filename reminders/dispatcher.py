@@ -244,13 +244,8 @@ class Dispatcher:
         if self._running.locked():
             return 0
         async with self._running:
-            leader, became = self.leadership.check()
-            if not leader:
+            if not self.ensure_leader():
                 return 0
-            if became:
-                recovered = self.recover()
-                if recovered:
-                    log.warning("returned %d in-flight reminders of a stopped dispatcher to the queue", recovered)
             sent = 0
             batches = 0
             while max_batches is None or batches < max_batches:
@@ -260,6 +255,15 @@ class Dispatcher:
                 batches += 1
                 sent += await self._deliver(rows)
             return sent
+
+    def ensure_leader(self) -> bool:
+        """Am I the dispatcher? On becoming it, first take back what a stopped one left claimed."""
+        leader, became = self.leadership.check()
+        if became:
+            recovered = self.recover()
+            if recovered:
+                log.warning("returned %d in-flight reminders of a stopped dispatcher to the queue", recovered)
+        return leader
 
     def close(self) -> None:
         self.leadership.release()

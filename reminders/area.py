@@ -1,0 +1,531 @@
+"""The reminders area in the core: /subscribe, /mysubs, /unsubscribe, /timezone, /ics, /digest,
+/forget, the Subscribe / Unsubscribe / Snooze buttons, deep links, and the content listener.
+
+Every answer is a transport-free ``Reply``; the console and Telegram show the same thing. Each
+command that changes what a user follows plans that user's reminders at once (the periodic
+planner only looks ahead from its watermark), so a reminder due within the hour is not missed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.core import Asker
+from bot.i18n import gettext_for
+from bot.render import choice_reply, short_label
+from bot.reply import Attachment, Button, Reply, esc, rows
+from reminders import ics
+from reminders.models import PENDING, Delivery, DigestSetting, Subscription
+from reminders.occurrences import (
+    DEFAULT_LEADS_TEXT,
+    Lead,
+    LeadError,
+    due_at,
+    is_lead,
+    next_occurrence,
+    parse_leads,
+    upcoming,
+)
+from reminders.planner import AHEAD, FOLLOWABLE, change_payload, entries_for, followable, plan, plan_digests
+from reminders.store import (
+    ALL,
+    CATEGORY,
+    ENTRY,
+    drop_pending,
+    forget_user,
+    set_digest,
+    subscribe,
+    subscriptions_of,
+    unsubscribe,
+)
+from reminders.text import due_text
+from reminders.zones import find_zone, utc_offset
+from store.catalog import Ambiguous, Catalog, Found
+from store.db import session_scope
+from store.normalize import fold
+from store.schema import Entry
+from store.users import ensure_user, set_timezone
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+ALL_WORDS = {"all", "everything", "*", "全部", "所有", "一切", "全部活动"}
+CATEGORY_NAMES = {
+    "assembly": ("人居大会", "UN-Habitat Assembly"),
+    "board": ("执行局", "Executive Board"),
+    "wuf": ("世界城市论坛", "World Urban Forum"),
+    "urban-october": ("城市十月", "Urban October"),
+    "oecpr": ("常驻代表委员会", "Committee of Permanent Representatives"),
+}
+SNOOZE = dt.timedelta(hours=1)
+
+
+def _lead_words(lead: Lead, lang: str) -> str:
+    _ = gettext_for(lang)
+    if lead.at is not None:
+        return _("on the day at %(time)s") % {"time": lead.text}
+    unit = {"d": _("days"), "w": _("weeks"), "h": _("hours"), "m": _("minutes")}[lead.unit]
+    text = f"{lead.amount} {unit}" if lang != "zh" else f"{lead.amount}{unit}"
+    return _("%(span)s before") % {"span": text}
+
+
+def leads_label(text: str, lang: str) -> str:
+    return ", ".join(_lead_words(lead, lang) for lead in parse_leads(text))
+
+
+def category_label(category: str, lang: str) -> str:
+    names = CATEGORY_NAMES.get(category)
+    if names is None:
+        return category
+    return names[0] if lang == "zh" else names[1]
+
+
+class RemindersArea:
+    """Commands and buttons of the reminders area, bound to one ``Services``."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.services.catalog
+
+    def now(self) -> dt.datetime:
+        return self.services.clock.now()
+
+    # -- wiring -----------------------------------------------------------------------------------
+
+    def install(self) -> None:
+        core = self.services.core
+        n = gettext_for
+        core.register_command("subscribe", self.subscribe, lambda lang: n(lang)("reminders: /subscribe WUF12 7d 1d"))
+        core.register_command("mysubs", self.mysubs, lambda lang: n(lang)("what you follow"))
+        core.register_command("unsubscribe", self.unsubscribe_command, lambda lang: n(lang)("stop reminders"))
+        core.register_command("timezone", self.timezone, lambda lang: n(lang)("your time zone: /timezone Beijing"))
+        core.register_command("ics", self.ics, lambda lang: n(lang)("calendar file: /ics WUF12"))
+        core.register_command("digest", self.digest, lambda lang: n(lang)("daily digest: /digest on 08:00"))
+        core.register_command("forget", self.forget, lambda lang: n(lang)("delete everything stored about you"))
+        core.register_callback("sub", self._subscribe_button)  # also deep links: ?start=sub_WUF12
+        core.register_callback("uns", self._unsubscribe_button)
+        core.register_callback("snz", self._snooze_button)
+        self.services.content_listeners.append(self.on_content_change)
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _chat(self, who: Asker) -> int | None:
+        return who.chat_id if who.chat_id is not None else who.user_id
+
+    def _target(self, text: str, who: Asker) -> tuple[str, str] | list[Reply]:
+        """(kind, target) for what the user typed, or replies explaining what went wrong.
+
+        Order: "all"; a category id (``wuf``); an entry by id or exact name; a category's display
+        name (so 城市十月 stays the Urban October event, which is also a category name); fuzzy.
+        """
+        _ = gettext_for(who.lang)
+        key = fold(text)
+        if key in ALL_WORDS:
+            return ALL, "*"
+        categories = {e.category for e in self.catalog.entries.values() if e.category and followable(e)}
+        for category in categories:
+            if key in (fold(category), f"cat-{fold(category)}", f"category {fold(category)}"):
+                return CATEGORY, category
+        entry = self.catalog.entries.get(text)
+        resolution = None if entry is not None else self.catalog.resolve(text, FOLLOWABLE)
+        if isinstance(resolution, Found) and not resolution.fuzzy:
+            entry = resolution.entry
+        if entry is None:
+            for category in categories:
+                if key in {fold(x) for x in CATEGORY_NAMES.get(category, ())}:
+                    return CATEGORY, category
+            if isinstance(resolution, Found):
+                entry = resolution.entry
+            elif isinstance(resolution, Ambiguous):
+                choice = choice_reply(_("Several entries match “%(q)s”:") % {"q": esc(text)}, resolution.entries, who.lang)
+                buttons = rows([Button(f"🔔 {short_label(e, who.lang)}", data=f"sub:{e.id}")
+                                for e in resolution.entries if followable(e)], per_row=1)
+                return [Reply(choice.text, buttons)]
+            else:
+                return [Reply(_("Nothing to follow matches “%(q)s”. Try /subscribe WUF12, /subscribe wuf or /subscribe all.")
+                              % {"q": esc(text[:60])}, self._suggestions(who))]
+        if not followable(entry):
+            return [Reply(_("%(name)s has no dates in the bot's sources, so there is nothing to remind you of.")
+                          % {"name": esc(entry.names.get(who.lang))})]
+        return ENTRY, entry.id
+
+    def _label(self, kind: str, target: str, lang: str) -> str:
+        _ = gettext_for(lang)
+        if kind == ALL:
+            return _("everything")
+        if kind == CATEGORY:
+            return _("category %(name)s") % {"name": category_label(target, lang)}
+        entry = self.catalog.entries.get(target)
+        return entry.names.get(lang) if entry else target
+
+    def _suggestions(self, who: Asker) -> tuple[tuple[Button, ...], ...]:
+        _ = gettext_for(who.lang)
+        soon = upcoming([e for e in self.catalog.entries.values() if followable(e)], self.now(), days=400)
+        seen: list[Button] = []
+        for occurrence in soon:
+            if len(seen) >= 4:
+                break
+            entry = self.catalog.entries[occurrence.entry_id]
+            if all(b.data != f"sub:{entry.id}" for b in seen):
+                seen.append(Button(f"🔔 {short_label(entry, who.lang)}", data=f"sub:{entry.id}"))
+        seen.append(Button(f"🔔 {_('Everything')}", data="sub:all"))
+        return rows(seen)
+
+    def _next_due(self, kind: str, target: str, leads: str, zone: str) -> tuple[dt.datetime, Entry] | None:
+        now = self.now()
+        best: tuple[dt.datetime, Entry] | None = None
+        for entry in entries_for(self.catalog, kind, target):
+            occurrence = next_occurrence(entry, now, horizon_days=800)
+            if occurrence is None:
+                continue
+            for lead in parse_leads(leads):
+                moment = due_at(occurrence, lead, zone)
+                if moment > now and (best is None or moment < best[0]):
+                    best = (moment, entry)
+        return best
+
+    def _plan_now(self, subscription_ids: list[int], *, lo: dt.datetime | None = None) -> None:
+        plan(self.services.engine, self.catalog, self.now(), subscription_ids=subscription_ids, lo=lo,
+             default_zone=self.services.settings.default_timezone)
+
+    # -- /subscribe -------------------------------------------------------------------------------
+
+    def subscribe(self, args: str, who: Asker) -> list[Reply]:
+        """Follow an event, a session, a category or everything, with optional lead times."""
+        _ = gettext_for(who.lang)
+        chat = self._chat(who)
+        if who.user_id is None or chat is None:
+            return [Reply(_("Reminders need a chat with the bot."))]
+        tokens = args.split()
+        split = len(tokens)
+        while split > 0 and is_lead(tokens[split - 1]):
+            split -= 1
+        target_text, lead_tokens = " ".join(tokens[:split]), tokens[split:]
+        if not target_text:
+            if lead_tokens:
+                return [Reply(_("Say what to follow before the lead times: /subscribe WUF12 7d 1d"))]
+            return [Reply(
+                _("Usage: /subscribe followed by an event, a session, a category or all, and optionally "
+                  "lead times, for example:") + "\n• <code>/subscribe WUF12</code>\n• <code>/subscribe HA.2 7d 1d 2h</code>"
+                  "\n• <code>/subscribe wuf</code>\n• <code>/subscribe all</code>\n"
+                  + _("Without lead times: 30, 7 and 1 day before, and 08:00 on the day, in your time zone."),
+                self._suggestions(who))]
+        try:
+            leads = " ".join(lead.text for lead in parse_leads(" ".join(lead_tokens) or DEFAULT_LEADS_TEXT))
+        except LeadError as exc:
+            return [Reply(_("I do not understand the lead time “%(lead)s”. Write them like 30d 7d 1d 2h 08:00.")
+                          % {"lead": esc(str(exc))})]
+        target = self._target(target_text, who)
+        if isinstance(target, list):
+            return target
+        return [self._do_subscribe(target[0], target[1], leads, who)]
+
+    def _do_subscribe(self, kind: str, target: str, leads: str, who: Asker) -> Reply:
+        _ = gettext_for(who.lang)
+        chat = self._chat(who)
+        assert who.user_id is not None and chat is not None
+        with session_scope(self.services.engine) as session:
+            user = ensure_user(session=session, user_id=who.user_id, now=self.now())
+            zone = user.timezone or who.timezone
+            sub, _new = subscribe(session=session, user_id=who.user_id, chat_id=chat, target_kind=kind,
+                                  target=target, leads=leads, now=self.now())
+            sub_id = sub.id
+        assert sub_id is not None
+        self._plan_now([sub_id])
+        lines = [
+            _("🔔 Subscribed to %(what)s.") % {"what": f"<b>{esc(self._label(kind, target, who.lang))}</b>"},
+            _("Reminders: %(leads)s (your time zone: %(zone)s).") % {"leads": esc(leads_label(leads, who.lang)), "zone": esc(zone)},
+        ]
+        upcoming_due = self._next_due(kind, target, leads, zone)
+        if upcoming_due is not None:
+            moment, entry = upcoming_due
+            lines.append(_("Next reminder: %(when)s — %(name)s.") % {
+                "when": esc(due_text(moment, zone, who.lang)), "name": esc(entry.names.get(who.lang))})
+        else:
+            lines.append(_("Nothing is scheduled yet; you will be reminded when dates are known."))
+        lines.append(_("/timezone changes your zone, /mysubs lists what you follow."))
+        buttons = [Button(f"🔕 {_('Unsubscribe')}", data=f"uns:{sub_id}")]
+        if kind == ENTRY:
+            buttons.append(Button(f"📅 {_('Add to calendar')}", data=f"x:ics {target}"))
+        return Reply("\n".join(lines), rows(buttons), meta={"subscription": str(sub_id)})
+
+    def _subscribe_button(self, rest: str, who: Asker) -> list[Reply]:
+        """``sub:<entry id>``, ``sub:cat-<category>``, ``sub:all``; deep links may mangle ids."""
+        if rest == "all":
+            target: tuple[str, str] | list[Reply] = (ALL, "*")
+        elif rest.startswith("cat-"):
+            target = (CATEGORY, rest[4:])
+        elif rest in self.catalog.entries:
+            target = (ENTRY, rest)
+        else:
+            # Deep-link parameters allow only A-Z a-z 0-9 _ -, so HA.2 may arrive as HA2 or HA-2.
+            target = self._target(rest.replace("-", "."), who) if rest.replace("-", ".") in self.catalog.entries \
+                else self._target(rest, who)
+        if isinstance(target, list):
+            return target
+        return [self._do_subscribe(target[0], target[1], DEFAULT_LEADS_TEXT, who)]
+
+    # -- /mysubs, /unsubscribe ---------------------------------------------------------------------
+
+    def mysubs(self, args: str, who: Asker) -> list[Reply]:
+        """What this user follows, each with an Unsubscribe button."""
+        _ = gettext_for(who.lang)
+        if who.user_id is None:
+            return [Reply(_("Reminders need a chat with the bot."))]
+        with session_scope(self.services.engine) as session:
+            subs = subscriptions_of(session=session, user_id=who.user_id)
+            user = ensure_user(session=session, user_id=who.user_id, now=self.now()) if subs else None
+            zone = (user.timezone if user else None) or who.timezone
+            digest = session.get(DigestSetting, who.user_id)
+            digest_on, digest_at = (digest.enabled, digest.at) if digest else (False, "")
+        if not subs:
+            return [Reply(_("You follow nothing yet. /subscribe WUF12, /subscribe wuf or /subscribe all."),
+                          self._suggestions(who))]
+        lines = [f"<b>{_('Your subscriptions')}</b> ({_('time zone')}: {esc(zone)})"]
+        buttons = []
+        for sub in subs:
+            label = self._label(sub.target_kind, sub.target, who.lang)
+            lines.append(f"• {esc(label)} — {esc(leads_label(sub.leads, who.lang))}")
+            short = label if len(label) <= 24 else label[:23] + "…"
+            buttons.append(Button(f"🔕 {short}", data=f"uns:{sub.id}"))
+        lines.append(_("Daily digest: on at %(at)s") % {"at": digest_at} if digest_on else _("Daily digest: off (/digest on)"))
+        return [Reply("\n".join(lines), rows(buttons, per_row=1))]
+
+    def unsubscribe_command(self, args: str, who: Asker) -> list[Reply]:
+        """``/unsubscribe <what>``, ``/unsubscribe all`` (every subscription), or a list to choose from."""
+        _ = gettext_for(who.lang)
+        if who.user_id is None:
+            return [Reply(_("Reminders need a chat with the bot."))]
+        if not args:
+            return self.mysubs("", who)
+        with session_scope(self.services.engine) as session:
+            subs = subscriptions_of(session=session, user_id=who.user_id)
+        if fold(args) in ALL_WORDS:
+            chosen = subs
+        else:
+            target = self._target(args, who)
+            if isinstance(target, list):
+                return target
+            chosen = [s for s in subs if (s.target_kind, s.target) == target]
+        if not chosen:
+            return [Reply(_("You do not follow %(what)s.") % {"what": esc(args[:60])})] + self.mysubs("", who)
+        labels = []
+        with session_scope(self.services.engine) as session:
+            for sub in chosen:
+                assert sub.id is not None
+                unsubscribe(session=session, user_id=who.user_id, subscription_id=sub.id)
+                labels.append(self._label(sub.target_kind, sub.target, who.lang))
+        return [Reply(_("🔕 Unsubscribed from %(what)s.") % {"what": esc(", ".join(labels))})]
+
+    def _unsubscribe_button(self, rest: str, who: Asker) -> list[Reply]:
+        _ = gettext_for(who.lang)
+        if who.user_id is None or not rest.isdigit():
+            return [Reply(_("This button is no longer valid. Send /help."))]
+        with session_scope(self.services.engine) as session:
+            sub = unsubscribe(session=session, user_id=who.user_id, subscription_id=int(rest))
+            if sub is None:
+                return [Reply(_("That subscription is already stopped."))]
+            label = self._label(sub.target_kind, sub.target, who.lang)
+            again = "all" if sub.target_kind == ALL else (f"cat-{sub.target}" if sub.target_kind == CATEGORY else sub.target)
+        return [Reply(_("🔕 Unsubscribed from %(what)s.") % {"what": esc(label)},
+                      rows([Button(f"🔔 {_('Subscribe again')}", data=f"sub:{again}")]))]
+
+    def _snooze_button(self, rest: str, who: Asker) -> list[Reply]:
+        """Send this reminder again in an hour."""
+        _ = gettext_for(who.lang)
+        if who.user_id is None or not rest.isdigit():
+            return [Reply(_("This button is no longer valid. Send /help."))]
+        now = self.now()
+        with session_scope(self.services.engine) as session:
+            original = session.get(Delivery, int(rest))
+            if original is None or original.user_id != who.user_id:
+                return [Reply(_("This button is no longer valid. Send /help."))]
+            moment = now + SNOOZE
+            session.add(Delivery(
+                key=f"z:{original.id}:{moment.isoformat()}", kind="snooze", subscription_id=original.subscription_id,
+                user_id=original.user_id, chat_id=original.chat_id, entry_id=original.entry_id,
+                occurrence_key=original.occurrence_key, lead="snooze", due_at=moment, starts_at=original.starts_at,
+                available_at=moment, status=PENDING,
+            ))
+        zone = who.timezone
+        return [Reply(_("⏰ I will remind you again at %(when)s.") % {"when": esc(due_text(moment, zone, who.lang))})]
+
+    # -- /timezone --------------------------------------------------------------------------------
+
+    def timezone(self, args: str, who: Asker) -> list[Reply]:
+        """Set the zone dates and reminders are shown in; a city name is enough."""
+        _ = gettext_for(who.lang)
+        now = self.now()
+        if not args:
+            return [Reply(_("Your time zone is %(zone)s (%(offset)s). Change it with /timezone and a city or zone, "
+                            "for example /timezone Beijing, /timezone 北京 or /timezone Europe/Warsaw.")
+                          % {"zone": esc(who.timezone), "offset": utc_offset(who.timezone, now)})]
+        zone = find_zone(args)
+        if zone is None:
+            return [Reply(_("I do not know the time zone “%(q)s”. Try a city (Nairobi, 北京, New York) or an IANA name "
+                            "like Africa/Nairobi.") % {"q": esc(args[:60])})]
+        if who.user_id is None:
+            return [Reply(_("Reminders need a chat with the bot."))]
+        with session_scope(self.services.engine) as session:
+            set_timezone(session=session, user_id=who.user_id, timezone=zone, now=now)
+            # Reminders counted in days arrive at 08:00 *your* time: plan them again in the new zone.
+            drop_pending(session=session, user_id=who.user_id, due_after=now)
+            session.execute(
+                Delivery.__table__.delete().where(  # type: ignore[attr-defined]
+                    Delivery.user_id == who.user_id, Delivery.kind == "digest", Delivery.status == PENDING)
+            )
+            sub_ids = [s.id for s in subscriptions_of(session=session, user_id=who.user_id) if s.id is not None]
+        self._plan_now(sub_ids, lo=now)
+        plan_digests(self.services.engine, now, lo=now, hi=now + AHEAD, user_ids=[who.user_id],
+                     default_zone=self.services.settings.default_timezone)
+        return [Reply(_("Time zone set to %(zone)s (%(offset)s, now %(time)s there).") % {
+            "zone": esc(zone), "offset": utc_offset(zone, now), "time": now.astimezone(ZoneInfo(zone)).strftime("%H:%M")},
+            meta={"timezone": zone})]
+
+    # -- /ics ---------------------------------------------------------------------------------------
+
+    def ics(self, args: str, who: Asker) -> list[Reply]:
+        """An .ics calendar file for one event, or for everything this user follows."""
+        _ = gettext_for(who.lang)
+        now = self.now()
+        if args:
+            target = self._target(args, who)
+            if isinstance(target, list):
+                return target
+            entries = entries_for(self.catalog, *target)
+            name = self._label(*target, who.lang)
+            filename = f"{target[1] if target[0] == ENTRY else target[1].replace('*', 'all')}.ics"
+        else:
+            if who.user_id is None:
+                return [Reply(_("Reminders need a chat with the bot."))]
+            with session_scope(self.services.engine) as session:
+                subs = subscriptions_of(session=session, user_id=who.user_id)
+            found: dict[str, Entry] = {}
+            for sub in subs:
+                for entry in entries_for(self.catalog, sub.target_kind, sub.target):
+                    found[entry.id] = entry
+            if not found:
+                return [Reply(_("You follow nothing yet, so there is no calendar to send. /ics WUF12 sends one event."))]
+            entries, name, filename = list(found.values()), _("Habitat Assistant: my subscriptions"), "habitat-subscriptions.ics"
+        safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in filename)
+        data = ics.calendar(entries, self.catalog, now, who.lang, name)
+        text = _("📅 Calendar file for %(what)s (%(n)d events). Open it to add them to your calendar.") % {
+            "what": esc(name), "n": len(entries)}
+        return [Reply(text, attachment=Attachment(safe, data, "text/calendar"))]
+
+    # -- /digest ------------------------------------------------------------------------------------
+
+    def digest(self, args: str, who: Asker) -> list[Reply]:
+        """``/digest on [HH:MM]`` or ``/digest off``: a daily note of the coming week."""
+        _ = gettext_for(who.lang)
+        chat = self._chat(who)
+        if who.user_id is None or chat is None:
+            return [Reply(_("Reminders need a chat with the bot."))]
+        words = args.lower().split()
+        usage = _("Usage: /digest on [HH:MM] or /digest off. The digest lists, once a day at your hour, "
+                  "what is coming in the next 7 days among what you follow.")
+        if not words or words[0] not in ("on", "off", "开", "关", "开启", "关闭"):
+            return [Reply(usage)]
+        enabled = words[0] in ("on", "开", "开启")
+        at = None
+        if len(words) > 1:
+            try:
+                lead = parse_leads(words[1])[0]
+            except (LeadError, IndexError):
+                lead = None
+            if lead is None or lead.at is None:
+                return [Reply(usage)]
+            at = lead.text
+        now = self.now()
+        with session_scope(self.services.engine) as session:
+            ensure_user(session=session, user_id=who.user_id, now=now)
+            setting = set_digest(session=session, user_id=who.user_id, chat_id=chat, enabled=enabled, at=at, now=now)
+            hour = setting.at
+        if not enabled:
+            return [Reply(_("Daily digest turned off."))]
+        plan_digests(self.services.engine, now, lo=now, hi=now + AHEAD, user_ids=[who.user_id],
+                     default_zone=self.services.settings.default_timezone)
+        return [Reply(_("Daily digest on: every day at %(at)s (%(zone)s), what is coming in the next 7 days.")
+                      % {"at": hour, "zone": esc(who.timezone)})]
+
+    # -- /forget ------------------------------------------------------------------------------------
+
+    def forget(self, args: str, who: Asker) -> list[Reply]:
+        """Delete every row about this user in every table: subscriptions, outbox, settings, profile."""
+        _ = gettext_for(who.lang)
+        if who.user_id is None:
+            return [Reply(_("Reminders need a chat with the bot."))]
+        with session_scope(self.services.engine) as session:
+            deleted = forget_user(session=session, user_id=who.user_id)
+        total = sum(deleted.values())
+        return [Reply(_("Done: I deleted everything I stored about you (%(n)d records): subscriptions, "
+                        "reminders, digest, language and time zone.") % {"n": total})]
+
+    # -- content changes ----------------------------------------------------------------------------
+
+    def on_content_change(self, old: Catalog, new: Catalog) -> None:
+        """Re-plan or cancel reminders of events whose dates changed or that were removed, and tell
+        each affected chat once what changed (one message per chat and content change)."""
+        now = self.now()
+        changes: dict[str, dict[str, object]] = {}
+        for entry_id, before in old.entries.items():
+            if not followable(before):
+                continue
+            after = new.entries.get(entry_id)
+            if after is not None and followable(after) and (before.dates, before.recurrence, before.timezone) == (
+                after.dates, after.recurrence, after.timezone
+            ):
+                continue
+            old_occurrence = next_occurrence(before, now)
+            new_occurrence = next_occurrence(after, now) if after is not None and followable(after) else None
+            if old_occurrence is None and new_occurrence is None:
+                continue  # a past event's record was corrected: nobody is waiting for it
+            changes[entry_id] = json.loads(change_payload(before, after, old_occurrence, new_occurrence))
+        engine = self.services.engine
+        if changes:
+            with session_scope(engine) as session:
+                drop_pending(session=session, entry_ids=list(changes))
+                subs = list(session.execute(select(Subscription).where(Subscription.active.is_(True))).scalars())  # type: ignore[attr-defined]
+                per_chat: dict[int, tuple[int, dict[str, dict[str, object]]]] = {}
+                for sub in subs:
+                    covered = {e.id for e in entries_for(old, sub.target_kind, sub.target)}
+                    covered |= {e.id for e in entries_for(new, sub.target_kind, sub.target)}
+                    relevant = {i: c for i, c in changes.items() if i in covered}
+                    if not relevant:
+                        continue
+                    user, found = per_chat.setdefault(sub.chat_id, (sub.user_id, {}))
+                    found.update(relevant)
+                    if sub.target_kind == ENTRY and sub.target in changes and changes[sub.target]["removed"]:
+                        sub.active, sub.inactive_reason = False, "removed"
+                        session.add(sub)
+                for chat_id, (user_id, found) in per_chat.items():
+                    payload = json.dumps({"changes": [found[k] for k in sorted(found)]}, ensure_ascii=False, sort_keys=True)
+                    digest = hashlib.sha256(f"{new.version}|{payload}".encode()).hexdigest()[:16]
+                    exists = session.execute(select(Delivery.id).where(Delivery.key == f"c:{chat_id}:{digest}")).first()
+                    if exists is None:
+                        session.add(Delivery(
+                            key=f"c:{chat_id}:{digest}", kind="change", user_id=user_id, chat_id=chat_id,
+                            due_at=now, available_at=now, status=PENDING, payload=payload,
+                        ))
+            log.info("content change touches %d followed entries", len(changes))
+        # New and moved entries (and new members of followed categories) are planned from now on.
+        plan(engine, new, now, lo=now, default_zone=self.services.settings.default_timezone)
+
+
+def install(services: Services) -> RemindersArea:
+    area = RemindersArea(services)
+    area.install()
+    return area
+
