@@ -65,15 +65,19 @@ def test_invalid_content_on_an_empty_database_refuses_to_start(tmp_path: Path) -
 
 
 def test_console_chat_answers_and_presses_buttons_by_number(services: Services) -> None:
-    typed = iter(["/lang en", "/session HA.2", "1", "/quit"])
     shown: list[str] = []
-    assert run_console(services, read=lambda _prompt: next(typed), write=shown.append) == 0
-    transcript = "\n".join(shown)
-    assert "5–9 June 2023" in transcript
-    assert "[1]" in transcript
-    first_button = next(line for line in shown[-2].splitlines() if line.strip().startswith("[1]"))
-    assert "↗" in first_button  # a related entry …
-    assert shown[-1].count("Sources:") == 1 and shown[-1] != shown[-2]  # … opened as a card of its own
+    script = ["/lang en", "/session HA.2", "press related", "/quit"]
+
+    def read(_prompt: str) -> str:
+        typed = script.pop(0)
+        if typed == "press related":  # the number printed beside the first related-entry button
+            line = next(line for line in shown[-1].splitlines() if "↗" in line)
+            return line.strip().split("]")[0].lstrip("[")
+        return typed
+
+    assert run_console(services, read=read, write=shown.append) == 0
+    assert "5–9 June 2023" in shown[-2]
+    assert shown[-1].count("Sources:") == 1 and "5–9 June 2023" not in shown[-1]  # another entry's card
 
 
 @pytest.mark.parametrize("end", [EOFError, KeyboardInterrupt])
