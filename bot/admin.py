@@ -13,7 +13,6 @@ Telegram (downloading uploads, sending a broadcast, per-admin command menus).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import re
 import tempfile
@@ -23,7 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import yaml
 from sqlalchemy import func, inspect, update
 from sqlmodel import Session, SQLModel, col, select
 
@@ -35,7 +33,7 @@ from store import admin_store as st
 from store.admin_models import Broadcast
 from store.aliases import entry_aliases
 from store.catalog import Catalog
-from store.content import Content, ContentError, ContentInvalid, load_content
+from store.content import Content, ContentError, ContentInvalid, content_digest, load_content
 from store.db import session_scope
 from store.loader import ContentDiff, apply_content, diff_content
 from store.models import ContentVersion, User
@@ -141,30 +139,6 @@ def validate_directory(directory: Path, now: dt.datetime) -> Content:
     if errors:
         raise ContentInvalid(errors)
     return content
-
-
-def quick_digest(directory: Path) -> str | None:
-    """The digest ``load_content`` would give, without validating (None if unreadable).
-
-    Used only at start-up to keep the files of the live version for a later rollback without
-    loading the content twice; a test keeps it equal to ``load_content``'s digest.
-    """
-    try:
-        digest = hashlib.sha256()
-        sources = directory / "sources.yaml"
-        raw = sources.read_bytes()
-        digest.update(raw)
-        for document in (yaml.safe_load(raw) or {}).get("documents", []):
-            digest.update((directory / document["file"]).read_text(encoding="utf-8").encode())
-        for path in sorted((directory / "entries").glob("*.yaml")):
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-        glossary = directory / "glossary.yaml"
-        if glossary.is_file():
-            digest.update(glossary.read_bytes())
-        return digest.hexdigest()
-    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
-        return None
 
 
 # -- presentation ----------------------------------------------------------------------------
@@ -366,9 +340,12 @@ class AdminArea:
 
     @staticmethod
     def _summary(diff: ContentDiff, digest: str) -> str:
-        return (f"version {digest[:12]}: +{len(diff.added)} ~{len(diff.changed)} -{len(diff.removed)}"
-                f" (added {','.join(diff.added[:10])}; changed {','.join(diff.changed[:10])};"
-                f" removed {','.join(diff.removed[:10])})")
+        """One audit line: the version and the ids (the first ten of each kind of change)."""
+        parts = [f"{label} {','.join(ids[:10])}" + ("…" if len(ids) > 10 else "")
+                 for label, ids in (("added", diff.added), ("changed", diff.changed), ("removed", diff.removed))
+                 if ids]
+        counts = f"+{len(diff.added)} ~{len(diff.changed)} -{len(diff.removed)}"
+        return f"version {digest[:12]}: {counts}" + (f" ({'; '.join(parts)})" if parts else "")
 
     def _result_replies(
         self, result: ApplyResult, who: Asker, *, dry_run: bool, done: Callable[[str], str]
@@ -518,7 +495,7 @@ class AdminArea:
             live = st.live_version(session=session)
             if live is None or st.get_snapshot(session=session, digest=live.digest) is not None:
                 return
-            if quick_digest(directory) != live.digest:
+            if content_digest(directory) != live.digest:
                 return
             st.save_snapshot(session=session, digest=live.digest, archive=st.snapshot_archive(directory),
                              now=self.now())

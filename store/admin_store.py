@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from store.admin_models import AdminUser, AuditEntry, ContentSnapshot, RollbackMark
 from store.content import MAX_FILE_BYTES, ContentError
+from store.content import content_files as store_content_files
 from store.models import ContentVersion
 
 MAX_ZIP_BYTES = 10_000_000  # an uploaded zip; the whole content directory is a few hundred KB
@@ -28,11 +29,11 @@ MAX_UNPACKED_BYTES = 20_000_000  # all members together, against zip bombs
 MAX_MEMBERS = 500
 HISTORY = ".history"
 
-#: Files of a content directory that the bot reads; everything else in it is left alone.
-TOP_FILES = ("sources.yaml", "glossary.yaml", "README.md")
+#: Top-level files an upload may bring; any other top-level file has no use for the bot.
+TOP_FILES = ("sources.yaml", "glossary.yaml")
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 #: Noise that archivers add; skipped silently rather than refused.
-ARCHIVER_NOISE = ("__MACOSX/", ".DS_Store", "Thumbs.db")
+ARCHIVER_NOISE = ("__MACOSX/", ".DS_Store", "Thumbs.db", "README.md")
 
 
 # -- admins ----------------------------------------------------------------------------------
@@ -150,18 +151,9 @@ def versions(*, session: Session, limit: int = 5) -> list[ContentVersion]:
 
 
 def content_files(directory: Path) -> list[str]:
-    """Relative paths of the files the bot reads from a content directory, sorted."""
-    found: list[str] = []
-    for name in TOP_FILES:
-        if (directory / name).is_file():
-            found.append(name)
-    for folder, pattern in (("entries", "*.yaml"), ("documents", "*.txt")):
-        if (directory / folder).is_dir():
-            found.extend(
-                f"{folder}/{p.name}" for p in sorted((directory / folder).glob(pattern))
-                if p.is_file() and not p.is_symlink()
-            )
-    return found
+    """Relative paths of the files that make up the content (exactly those in its digest)."""
+    directory = Path(directory)
+    return [p.relative_to(directory).as_posix() for p in store_content_files(directory) if not p.is_symlink()]
 
 
 def snapshot_archive(directory: Path) -> bytes:
@@ -251,7 +243,7 @@ def unpack_zip(data: bytes, target: Path, *, replace_entries: bool) -> list[Cont
         names = [i.filename for i in infos]
         prefix = ""
         tops = {PurePosixPath(n).parts[0] for n in names}
-        if len(tops) == 1 and all(len(PurePosixPath(n).parts) > 1 for n in names):
+        if len(tops) == 1 and not tops & {"entries", "documents"} and all(len(PurePosixPath(n).parts) > 1 for n in names):
             prefix = next(iter(tops)) + "/"
         planned: list[tuple[zipfile.ZipInfo, str]] = []
         for info in infos:
@@ -296,8 +288,8 @@ def unpack_zip(data: bytes, target: Path, *, replace_entries: bool) -> list[Cont
 
 def yaml_target(file_name: str) -> str | None:
     """Which content file an uploaded YAML file replaces, by its name (None: refused)."""
-    name = PurePosixPath(file_name.replace("\\", "/")).name
-    if not SAFE_NAME.match(name) or not name.endswith(".yaml"):
+    name = file_name.strip()
+    if not SAFE_NAME.match(name) or not name.endswith(".yaml"):  # no folders: the name says where
         return None
     if name in ("sources.yaml", "glossary.yaml"):
         return name
