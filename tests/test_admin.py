@@ -104,18 +104,29 @@ def private_copy(valid_content: Path, tmp_path: Path) -> Path:
     return content
 
 
-@pytest.fixture
-def live(database_url: str, valid_content: Path, valid_template: Path, tmp_path: Path,
-         clock: FixedClock) -> Iterator[Live]:
-    """Services on a private copy of the content; SQLite starts from the loaded template database."""
+def start_live(url: str, valid_content: Path, valid_template: Path, tmp_path: Path, clock: FixedClock) -> Live:
     content = private_copy(valid_content, tmp_path)
-    url = database_url
     if url.startswith("sqlite"):
         shutil.copyfile(valid_template, tmp_path / "admin.db")
         url = f"sqlite:///{tmp_path / 'admin.db'}"
-    services = build_services(make_settings(url, content_dir=content), clock)
-    yield Live(services, content)
-    services.close()
+    return Live(build_services(make_settings(url, content_dir=content), clock), content)
+
+
+@pytest.fixture
+def live(database_url: str, valid_content: Path, valid_template: Path, tmp_path: Path,
+         clock: FixedClock) -> Iterator[Live]:
+    """Services on a private copy of the content, on SQLite and on PostgreSQL."""
+    started = start_live(database_url, valid_content, valid_template, tmp_path, clock)
+    yield started
+    started.services.close()
+
+
+@pytest.fixture
+def live_sqlite(valid_content: Path, valid_template: Path, tmp_path: Path, clock: FixedClock) -> Iterator[Live]:
+    """The same on SQLite only, for checks that never reach the database (refused uploads, texts)."""
+    started = start_live("sqlite://", valid_content, valid_template, tmp_path, clock)
+    yield started
+    started.services.close()
 
 
 def ha2_block(change: Callable[[str], str]) -> Callable[[str], str]:
@@ -218,7 +229,8 @@ def test_every_broken_content_gives_its_clear_error_and_changes_nothing(live: Li
     assert audit.count("invalid") >= len(BAD_CONTENT)
 
 
-def test_errors_name_the_line_and_stop_at_twenty(live: Live) -> None:
+def test_errors_name_the_line_and_stop_at_twenty(live_sqlite: Live) -> None:
+    live = live_sqlite
     for path in sorted((live.content / "entries").glob("*.yaml")):
         live.edit(f"entries/{path.name}", lambda t: t.replace("related: [", "related: [ghost-entry, "))
     reply = live.say("/reload")
@@ -249,7 +261,8 @@ def test_uploaded_yaml_replaces_its_file_and_keeps_the_previous_one(live: Live) 
     assert "2023年6月5日至10日" in live.say("/session HA.2", lang="zh")
 
 
-def test_broken_upload_says_what_is_wrong_and_changes_nothing(live: Live) -> None:
+def test_broken_upload_says_what_is_wrong_and_changes_nothing(live_sqlite: Live) -> None:
+    live = live_sqlite
     before = live.database_state()
     files_before = content_digest(live.content)
     broken = yaml_of(live, "entries/sessions.yaml").replace(b"timezone: Africa/Nairobi", b"timezone: Mars/Olympus", 1)
@@ -287,7 +300,8 @@ def content_zip(live: Live, prefix: str = "content/", **extra: bytes) -> dict[st
     return files
 
 
-def test_zip_upload_applies_a_whole_content_directory(live: Live) -> None:
+def test_zip_upload_applies_a_whole_content_directory(live_sqlite: Live) -> None:
+    live = live_sqlite
     files = content_zip(live)
     files["content/entries/sessions.yaml"] = files["content/entries/sessions.yaml"].replace(
         b"start: 2023-06-05, end: 2023-06-09", b"start: 2023-06-04, end: 2023-06-09")
@@ -309,8 +323,9 @@ def test_zip_upload_applies_a_whole_content_directory(live: Live) -> None:
     ids=["dotdot", "nested-dotdot", "absolute", "symlink", "exe", "binary"],
 )
 def test_unsafe_zips_are_refused_and_change_nothing(
-    live: Live, files: dict[str, bytes], links: dict[str, str] | None, fragment: str
+    live_sqlite: Live, files: dict[str, bytes], links: dict[str, str] | None, fragment: str
 ) -> None:
+    live = live_sqlite
     before = live.database_state()
     files_before = content_digest(live.content)
     reply = live.upload("content.zip", zip_of(files, links=links))
@@ -319,7 +334,8 @@ def test_unsafe_zips_are_refused_and_change_nothing(
     assert not (live.content.parent / "evil.yaml").exists()
 
 
-def test_oversized_and_invalid_zips_are_refused(live: Live) -> None:
+def test_oversized_and_invalid_zips_are_refused(live_sqlite: Live) -> None:
+    live = live_sqlite
     assert "not a valid zip file" in live.upload("content.zip", b"PK\x03\x04 nope")
     bomb = zip_of({"entries/big.yaml": b"#" * 3_000_000})
     assert "larger than" in live.upload("content.zip", bomb)
@@ -404,7 +420,8 @@ def test_a_non_admin_can_do_none_of_it(live: Live) -> None:
     assert len(denied) == len(ADMIN_COMMANDS) + 2 and {d.user_id for d in denied} == {STRANGER}
 
 
-def test_admins_added_and_removed_by_command(live: Live) -> None:
+def test_admins_added_and_removed_by_command(live_sqlite: Live) -> None:
+    live = live_sqlite
     assert "Not authorized" in live.say("/version", STRANGER)
     assert f"{STRANGER} is now an admin." in live.say(f"/admin add {STRANGER}")
     assert "Live content version" in live.say("/version", STRANGER)
@@ -418,7 +435,8 @@ def test_admins_added_and_removed_by_command(live: Live) -> None:
     assert "admin add · ok" in audit and "admin remove · ok" in audit and "denied" in audit
 
 
-def test_stats_and_audit(live: Live, clock: FixedClock) -> None:
+def test_stats_and_audit(live_sqlite: Live, clock: FixedClock) -> None:
+    live = live_sqlite
     import datetime as dt
 
     live.say("/lang zh", STRANGER)
@@ -451,6 +469,7 @@ def test_broadcast_needs_confirmation_and_goes_once(live: Live) -> None:
     assert live.services.admin.broadcast_text(int(cancel2.split(":")[2])) is None
 
 
-def test_chinese_admin_replies(live: Live) -> None:
+def test_chinese_admin_replies(live_sqlite: Live) -> None:
+    live = live_sqlite
     assert "未获授权" in live.say("/reload", STRANGER, lang="zh")
     assert "内容版本" in live.say("/version", lang="zh")
