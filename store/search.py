@@ -34,23 +34,35 @@ from rapidfuzz import fuzz, process
 from store.catalog import Catalog
 from store.normalize import compact, fold, parse_identifier, strip_kind_words, to_simplified
 from store.schema import Entry, GlossaryTerm
-from store.tokenize import STOPWORDS, TOKENIZER_VERSION, Segmenter, light_stem, segmenter
+from store.tokenize import STOPWORDS, TOKENIZER_VERSION, Segmenter, segmenter
 
 log = logging.getLogger(__name__)
 
-INDEX_FORMAT = "2"
+INDEX_FORMAT = "3"
 TABLE_FILE = "table.json"
 KEEP_OLD_INDEXES = 2
 KEY_BOOST = 1000.0  # an identifier typed exactly: its entry comes first
-TITLE_BOOST = 2.5  # an entry whose name holds the words outranks a paragraph that mentions them
+KEY_TOKEN_BOOST = 20.0  # an identifier among other words
+NAMED_BONUS = 2.0  # an entry the question names in full
+CITED_BONUS = 1.3  # a paragraph cited as the source of a top entry
+CITED_FROM_TOP = 5
+NAMED_MIN = 5  # compact characters: shorter names (ha2, 2/7) are matched as tokens
 EXPANSION_WEIGHT = 0.9  # glossary translations: nearly as good as the words typed
+COVERED_WEIGHT = 0.4  # English words a glossary phrase already translated
 REPAIR_WEIGHT = 0.8  # typo repairs: likely, not certain
 REPAIR_LATIN = 80  # rapidfuzz ratio for a misspelt English word (upgarding → upgrading: 89)
 REPAIR_CJK = 75  # for a run of Chinese characters against the domain's terms (one wrong in four)
 MAX_HITS = 50
+CANDIDATES = 120  # BM25 candidates re-ranked by query coverage
+COVERAGE_MIN_WEIGHT = 0.8  # only typed words and translations count towards coverage
+COVERAGE_FLOOR = 0.2
+COVERAGE_POWER = 1.0
+PHRASE_BONUS = 1.5
+PHRASE_MIN = 4  # characters: shorter runs are single words, already weighed by BM25
 
 _LATIN_WORD = re.compile(r"^[a-z][a-z-]{3,}$")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]{3,}")
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +109,33 @@ class Glossary:
 
     def expand(self, folded: str) -> list[str]:
         """Chinese forms of the English phrases in ``folded`` (longest phrase wins where they overlap)."""
+        return [zh for forms, _span in self.matches(folded) for zh in forms]
+
+    def matches(self, folded: str) -> list[tuple[list[str], tuple[int, int]]]:
+        """Each English phrase found in ``folded``: its Chinese forms and where it stands."""
         if self._en is None:
             return []
-        out: list[str] = []
-        for match in self._en.finditer(folded):
-            out.extend(self.en_to_zh[match.group(1)])
-        return out
+        return [(self.en_to_zh[m.group(1)], m.span()) for m in self._en.finditer(folded)]
+
+
+# How delegates frame a question around the thing they mean: "城市十月是什么", "what is SURGe",
+# "世界城市论坛第十二届会议在哪里举行". Stripped before matching, so the thing itself can match an
+# entry's name exactly.
+_QUESTION = re.compile(
+    r"^(?:请问|请告诉我|告诉我|什么是|谁是|哪里是|what is|what's|what are|who is|where is|when is|when was|"
+    r"where was|tell me about|how many|how much)\s*"
+    r"|\s*(?:是什么意思|是什么|是谁|是哪天|是哪一天|是何时|在哪里举行|在哪举行|在哪里|何时举行|什么时候举行|什么时候|"
+    r"有哪些|有多少|多少|吗|呢|\?|？)+\s*$"
+)
+
+
+def strip_question(folded: str) -> str:
+    """The folded text without the question's frame (leading and trailing question words)."""
+    previous = None
+    while previous != folded:
+        previous = folded
+        folded = _QUESTION.sub("", folded).strip()
+    return folded or previous
 
 
 def _entry_title(entry: Entry, aliases: Sequence[str]) -> str:
@@ -119,7 +152,6 @@ def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     # Tokens arrive pre-segmented and folded: the whitespace tokenizer only splits them.
     builder.add_text_field("body", tokenizer_name="whitespace", index_option="freq")
-    builder.add_text_field("title", tokenizer_name="whitespace", index_option="freq")
     # Exact-match keys of entries (compacted aliases, numbers): an identifier typed in a question
     # lands on its entry without the catalog's fuzzy resolution, which costs more than the search.
     builder.add_text_field("key", tokenizer_name="raw", index_option="basic")
@@ -168,6 +200,16 @@ class SearchIndex:
             if len(term) >= 4:
                 self._domain_terms.setdefault(len(term), []).append(term)
         self._domain_set = frozenset(terms)
+        self._alias_keys = [
+            (key, e.id)
+            for e in self.catalog.entries.values()
+            for key in {compact(a) for a in [*self.catalog.aliases.get(e.id, []), e.names.zh or "", e.names.en or ""]}
+            if len(key) >= NAMED_MIN
+        ]
+        self._entry_text = {
+            e.id: fold.__wrapped__(_entry_title(e, self.catalog.aliases.get(e.id, [])) + " " + _entry_body(e))  # type: ignore[attr-defined]
+            for e in self.catalog.entries.values()
+        }
         self._latin = sorted({t for t in self._vocab if _LATIN_WORD.match(t)} | {w for w in self.glossary.words if _LATIN_WORD.match(w)})
 
     # -- building and opening ------------------------------------------------------------------
@@ -205,7 +247,10 @@ class SearchIndex:
     ) -> Iterable[tuple[tuple[str, str, str], str, str, list[str]]]:
         for entry in catalog.entries.values():
             aliases = catalog.aliases.get(entry.id, [])
-            title = " ".join(seg.tokens(_entry_title(entry, aliases)))
+            # Names and summary share one field with the paragraphs, so that a word's rarity is
+            # judged over everything: a separate name field made 城市 look rare (few entries have
+            # names) and put every entry named "... cities ..." above the paragraph that answers.
+            title = " ".join(dict.fromkeys(seg.tokens(_entry_title(entry, aliases))))
             keys = {compact(a) for a in [entry.id, *aliases]}
             if entry.number:
                 # "resolution 2/2" must prefer the resolution over decision 2/2 with the same number.
@@ -227,8 +272,7 @@ class SearchIndex:
         vocab: Counter[str] = Counter()
         for pos, (ref, title, body, keys) in enumerate(cls._documents(catalog, seg)):
             document = tantivy.Document()
-            document.add_text("title", title)
-            document.add_text("body", body)
+            document.add_text("body", f"{title} {body}" if title else body)
             for key_text in keys:
                 if key_text:
                     document.add_text("key", key_text)
@@ -263,13 +307,26 @@ class SearchIndex:
                 if weights.get(token, 0.0) < weight:
                     weights[token] = weight
 
-        typed = self.segmenter.tokens(folded, folded=True)
+        stripped = strip_question(folded)
+        matches = self.glossary.matches(stripped)
+        # English words the glossary translated: the Chinese forms carry the meaning into the
+        # (Chinese) documents; the English words themselves only reach English entry names, so
+        # they count less — otherwise "safer cities" ranks every "World Cities Day" first.
+        covered = "".join(" " if any(a <= i < b for _f, (a, b) in matches) else c for i, c in enumerate(stripped))
+        uncovered = "".join(c if covered[i] == c else " " for i, c in enumerate(stripped))
+        translated = "".join(c if covered[i] == " " and c != " " else " " for i, c in enumerate(stripped))
+        typed = self.segmenter.tokens(uncovered, folded=True)
         add(typed, 1.0)
-        for term in self.glossary.expand(folded):
-            add(self.segmenter.tokens(term, folded=True), EXPANSION_WEIGHT)
-        for chinese, english in self.glossary.zh_to_en.items():
-            if len(chinese) >= 2 and chinese in folded:
-                add((light_stem(w) for e in english for w in e.split() if w not in STOPWORDS), EXPANSION_WEIGHT / 2)
+        add(self.segmenter.tokens(translated, folded=True), COVERED_WEIGHT)
+        for forms, _span in matches:
+            for term in forms:
+                # The whole translation counts fully; the shorter words inside it less, or 非正规现象
+                # would bring every paragraph that says 现象.
+                parts = self.segmenter.tokens(term, folded=True)
+                whole = term.replace(" ", "")
+                add([whole] if whole in parts else parts, EXPANSION_WEIGHT)
+                add(parts, EXPANSION_WEIGHT / 2)
+        typed = typed + self.segmenter.tokens(translated, folded=True)
         repaired: list[tuple[str, str]] = []
         for token in typed:
             if _LATIN_WORD.match(token) and token not in self._vocab and token not in self.glossary.words:
@@ -306,6 +363,57 @@ class SearchIndex:
                     best = (found[0], found[1])
         return best[0] if best else None
 
+    def _coverage(self, kind: str, a: str, b: str, weights: dict[str, float], phrases: Sequence[str]) -> float:
+        """How much of the query a candidate holds, as a factor on its BM25 score.
+
+        BM25 adds up the words a text matches, so a short entry name holding one common word can
+        outscore the paragraph that holds all of them; weighting by the share of the query's words
+        present (Lucene's old "coord") puts the paragraph that answers the whole question first.
+        A text holding a phrase of the query word for word (全球城市监测框架) gets a bonus.
+        """
+        if kind == "e":
+            text = self._entry_text.get(a, "")
+        else:
+            paragraph = self.catalog.paragraph(a, b)
+            text = paragraph.text.casefold() if paragraph else ""
+        total = matched = 0.0
+        for token, weight in weights.items():
+            # Numbers are left out: the text is compared unfolded (第二届 stays 第二届) for speed.
+            if weight < COVERAGE_MIN_WEIGHT or len(token) < 2 or _DIGIT.search(token):
+                continue
+            total += weight
+            if token in text:
+                matched += weight
+        factor = 1.0
+        if total:
+            factor = (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * matched / total) ** COVERAGE_POWER
+        if any(phrase in text for phrase in phrases):
+            factor *= PHRASE_BONUS
+        return factor
+
+    def _cited_first(self, candidates: list[tuple[float, str, str, str]]) -> list[tuple[float, str, str, str]]:
+        """Lift paragraphs that the best-matching entries cite as their source.
+
+        An entry's sources were chosen by a person as the paragraph that states it, which is a
+        better signal of "the paragraph about this" than one more occurrence of a word.
+        """
+        cited: set[tuple[str, str]] = set()
+        for _score, kind, a, _b in candidates[:CITED_FROM_TOP]:
+            if kind == "e" and a in self.catalog.entries:
+                cited.update((s.doc, s.para) for s in self.catalog.entries[a].sources if s.doc and s.para)
+        if not cited:
+            return candidates
+        lifted = [
+            (score * CITED_BONUS if kind == "p" and (a, b) in cited else score, kind, a, b)
+            for score, kind, a, b in candidates
+        ]
+        lifted.sort(key=lambda c: -c[0])
+        return lifted
+
+    def _named_in(self, key: str) -> set[str]:
+        """Entries whose full name or alias the question contains (人居大会第二届会议通过了……)."""
+        return {owner for alias, owner in self._alias_keys if alias in key} if len(key) >= NAMED_MIN else set()
+
     def search(self, text: str, limit: int = MAX_HITS) -> Results:
         """Entries and paragraphs for ``text``, best first; an identifier's own entry first."""
         weights, repaired = self.query_terms(text)
@@ -313,7 +421,7 @@ class SearchIndex:
         seen: set[str] = set()
         if self._searcher is not None:
             clauses = []
-            keys = {compact(text), compact(strip_kind_words(text))}
+            keys = {compact(text), compact(strip_kind_words(text)), compact(strip_question(fold(text)))}
             parsed = parse_identifier(text)
             if parsed is not None:
                 keys.update(parsed.numbers)
@@ -322,18 +430,33 @@ class SearchIndex:
             for key_text in keys - {""}:
                 query = tantivy.Query.term_query(self._schema, "key", key_text)
                 clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, KEY_BOOST)))
+            # An identifier inside a question ("where will WUF12 be held") still names its entry.
+            for token in {compact(t) for t in weights} - keys - {""}:
+                query = tantivy.Query.term_query(self._schema, "key", token)
+                clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, KEY_TOKEN_BOOST)))
             for token, weight in weights.items():
-                for name, boost in (("body", 1.0), ("title", TITLE_BOOST)):
-                    query = tantivy.Query.term_query(self._schema, name, token)
-                    clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, weight * boost)))
-            found = self._searcher.search(tantivy.Query.boolean_query(clauses), limit * 2, count=False).hits if clauses else []
+                query = tantivy.Query.term_query(self._schema, "body", token)
+                clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, weight)))
+            found = self._searcher.search(tantivy.Query.boolean_query(clauses), CANDIDATES, count=False).hits if clauses else []
             positions = self._searcher.fast_field_values("pos", [address for _score, address in found]) if found else []
+            stripped = strip_question(fold(text))
+            phrases = [run for run in _CJK_RUN.findall(stripped) if len(run) >= PHRASE_MIN]
+            if len(stripped) >= PHRASE_MIN and stripped not in phrases:
+                phrases.append(stripped)
+            named = self._named_in(compact(stripped))
+            candidates = []
+            for (score, _address), pos in zip(found, positions, strict=True):
+                if pos is not None and pos < len(self._table):
+                    kind, a, b = self._table[pos]
+                    factor = self._coverage(kind, a, b, weights, phrases)
+                    if kind == "e" and a in named:
+                        factor *= NAMED_BONUS
+                    candidates.append((score * factor, kind, a, b))
+            candidates.sort(key=lambda c: -c[0])
+            candidates = self._cited_first(candidates)
             shown_parents: set[tuple[str, str]] = set()
             shown_numbers: set[tuple[str, str]] = set()
-            for (score, _address), pos in zip(found, positions, strict=True):
-                if pos is None or pos >= len(self._table):
-                    continue
-                kind, a, b = self._table[pos]
+            for score, kind, a, b in candidates:
                 hit = Hit(score, entry_id=a) if kind == "e" else Hit(score, doc=a, number=b)
                 if hit.key in seen:
                     continue

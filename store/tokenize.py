@@ -24,16 +24,18 @@ from store.normalize import fold
 log = logging.getLogger(__name__)
 
 #: Bump when tokenisation changes: persisted indexes built with other rules are rebuilt.
-TOKENIZER_VERSION = "3"
+TOKENIZER_VERSION = "4"
 
 # Function words and question words that carry no meaning for retrieval. These are the language's
 # grammar, not the domain's vocabulary, so they live here and not in content.
 STOPWORDS = frozenset(
     """
     的 了 是 在 和 与 及 或 等 对 为 以 于 其 之 这 那 也 都 就 而 把 被 由 从 向 将 并 中 上 下 有 个
-    什么 是什么 什么是 哪些 哪个 怎么 怎样 如何 为何 为什么 吗 呢 吧 啊 请问 请 关于 一下 告诉 我 我们 你
-    a an the of in on at to for and or is are was were be been what which who whom when where why how
-    does do did about with by from as that this these those it its tell me please show find
+    什么 是什么 什么是 哪些 哪个 哪里 哪年 哪天 怎么 怎样 如何 为何 为什么 吗 呢 吧 啊 请问 请 关于 一下
+    告诉 我 我们 你 几 几次 几个 多少 何时 什么时候
+    a an the of in on at to for and or is are was were be been being what which who whom when where why
+    how does do did about with by from as that this these those it its tell me please show find will
+    would can could should shall there have has had
     """.split()
 )
 _SYMBOL = re.compile(r"(?<![\w/.])[a-z]{1,5}/[\w./-]*[\w]")  # document symbols: hsp/ha.2/7
