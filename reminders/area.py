@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -74,7 +75,7 @@ def _lead_words(lead: Lead, lang: str) -> str:
     if lead.at is not None:
         return _("on the day at %(time)s") % {"time": lead.text}
     unit = {"d": _("days"), "w": _("weeks"), "h": _("hours"), "m": _("minutes")}[lead.unit]
-    text = f"{lead.amount} {unit}" if lang != "zh" else f"{lead.amount}{unit}"
+    text = f"{lead.amount} {unit}"
     return _("%(span)s before") % {"span": text}
 
 
@@ -212,6 +213,10 @@ class RemindersArea:
         split = len(tokens)
         while split > 0 and is_lead(tokens[split - 1]):
             split -= 1
+        # "7x" after the target was meant as a lead time: say so rather than "nothing matches".
+        if split > 1 and re.fullmatch(r"\d+[^\d\s]+", tokens[split - 1]):
+            return [Reply(_("I do not understand the lead time “%(lead)s”. Write them like 30d 7d 1d 2h 08:00.")
+                          % {"lead": esc(tokens[split - 1])})]
         target_text, lead_tokens = " ".join(tokens[:split]), tokens[split:]
         if not target_text:
             if lead_tokens:

@@ -325,7 +325,8 @@ class Dispatcher:
                     continue
                 self._busy.add(row.chat_id)
                 try:
-                    sent += await self._one(row)
+                    done = await self._one(row)  # not `sent += await …`: that reads `sent` before awaiting
+                    sent += done
                 finally:
                     self._busy.discard(row.chat_id)
                     self._answered.set()

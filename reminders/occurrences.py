@@ -155,7 +155,10 @@ def parse_lead(token: str) -> Lead:
     match = _LEAD.match(text)
     if not match:
         raise LeadError(token)
-    lead = Lead(int(match.group(1)), _UNITS[match.group(2)])
+    amount, unit = int(match.group(1)), _UNITS[match.group(2)]
+    if unit == "w":  # one spelling per moment, so "1w 7d" is one reminder and one delivery key
+        amount, unit = amount * 7, "d"
+    lead = Lead(amount, unit)
     if lead.span > MAX_LEAD:
         raise LeadError(token)
     return lead
@@ -194,7 +197,8 @@ def due_at(occurrence: Occurrence, lead: Lead, user_zone: str) -> dt.datetime:
         days = lead.amount * (7 if lead.unit == "w" else 1)
         return _local(occurrence.first_day - dt.timedelta(days=days), MORNING, tz)
     delta = dt.timedelta(hours=lead.amount) if lead.unit == "h" else dt.timedelta(minutes=lead.amount)
-    return (occurrence.starts_at - delta).astimezone(dt.UTC)
+    # In UTC: arithmetic on a zoned datetime is wall-clock arithmetic and would ignore a DST change.
+    return occurrence.starts_at.astimezone(dt.UTC) - delta
 
 
 def _local(day: dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime:

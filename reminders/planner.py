@@ -150,8 +150,8 @@ def plan(
             late = now - due > late_after
             status = SKIPPED if late and starts <= now else PENDING
             for sub_id, user_id, chat_id, created in group.rows:
-                if due < created:
-                    continue  # due before they subscribed: not owed, not even late
+                if due <= created:
+                    continue  # due before (or as) they subscribed: not owed, not even late
                 stats.candidates += 1
                 stats.skipped += status == SKIPPED
                 out.append({

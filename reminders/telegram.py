@@ -72,7 +72,9 @@ class TelegramSender:
                 return SendResult(Outcome.FAILED, error=f"timeout before sending: {exc.message}")
             return SendResult(Outcome.UNKNOWN, error=f"timeout after sending: {exc.message}")
         except NetworkError as exc:
-            if isinstance(exc.__cause__, _NOT_SENT):
+            # Telegram answered with an error (a 5xx: nothing was sent), or the connection failed
+            # before the request left: both are safe to retry. A connection lost mid-request is not.
+            if exc.__cause__ is None or isinstance(exc.__cause__, _NOT_SENT):
                 return SendResult(Outcome.FAILED, error=f"network: {exc.message}")
             return SendResult(Outcome.UNKNOWN, error=f"network after sending: {exc.message}")
         except TelegramError as exc:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 
 from bot.dates import date_range, instant, until
-from bot.i18n import gettext_for
+from bot.i18n import gettext_for, ngettext_for
 from bot.render import cite
 from bot.reply import Button, Reply, esc
 from reminders.models import Delivery
@@ -58,6 +58,19 @@ def when_lines(entry: Entry, occurrence: Occurrence, user_zone: str, lang: str) 
     return lines
 
 
+def how_long(now: dt.datetime, occurrence: Occurrence, lang: str) -> str:
+    """"In 2 hours" within the last day (an hour lead must not say "in 1 day"), else in days."""
+    left = occurrence.starts_at.astimezone(dt.UTC) - now
+    if dt.timedelta(0) < left < dt.timedelta(hours=24):
+        n_ = ngettext_for(lang)
+        if left < dt.timedelta(hours=1):
+            minutes = max(1, round(left.total_seconds() / 60))
+            return n_("in %(n)d minute", "in %(n)d minutes", minutes) % {"n": minutes}
+        hours = round(left.total_seconds() / 3600)
+        return n_("in %(n)d hour", "in %(n)d hours", hours) % {"n": hours}
+    return until(now, occurrence.starts_at, occurrence.ends_at, lang)
+
+
 def sources_line(entry: Entry, catalog: Catalog, lang: str) -> str:
     _ = gettext_for(lang)
     sources = list(entry.dates.sources if entry.dates else []) + list(entry.sources)
@@ -77,7 +90,7 @@ def reminder_reply(
     lines += when_lines(entry, occurrence, user_zone, lang)
     if entry.place:
         lines.append(f"📍 {esc(entry.place.get(lang))}")
-    lines.append(f"⏳ {until(now, occurrence.starts_at, occurrence.ends_at, lang)}")
+    lines.append(f"⏳ {how_long(now, occurrence, lang)}")
     lines.append(sources_line(entry, catalog, lang))
     buttons: list[Button] = []
     if subscription_id is not None:
