@@ -32,7 +32,7 @@ import tantivy
 from rapidfuzz import fuzz, process
 
 from store.catalog import Catalog
-from store.normalize import compact, fold, parse_identifier, strip_kind_words, to_simplified
+from store.normalize import compact, fold, parse_identifier, strip_kind_words
 from store.schema import Entry, GlossaryTerm
 from store.tokenize import STOPWORDS, TOKENIZER_VERSION, Segmenter, segmenter
 
@@ -53,7 +53,7 @@ REPAIR_WEIGHT = 0.8  # typo repairs: likely, not certain
 REPAIR_LATIN = 80  # rapidfuzz ratio for a misspelt English word (upgarding → upgrading: 89)
 REPAIR_CJK = 75  # for a run of Chinese characters against the domain's terms (one wrong in four)
 MAX_HITS = 50
-CANDIDATES = 120  # BM25 candidates re-ranked by query coverage
+CANDIDATES = 60  # BM25 candidates re-ranked by query coverage
 COVERAGE_MIN_WEIGHT = 0.8  # only typed words and translations count towards coverage
 COVERAGE_FLOOR = 0.2
 COVERAGE_POWER = 1.0
@@ -190,6 +190,8 @@ class SearchIndex:
     _domain_terms: dict[int, list[str]] = field(default_factory=dict)  # length -> Chinese terms
     _latin: list[str] = field(default_factory=list)
     _searcher: tantivy.Searcher | None = None
+    #: True when opened from a persisted index (no segmentation done in this process).
+    from_disk: bool = False
 
     def __post_init__(self) -> None:
         self._index.reload()
@@ -200,12 +202,12 @@ class SearchIndex:
             if len(term) >= 4:
                 self._domain_terms.setdefault(len(term), []).append(term)
         self._domain_set = frozenset(terms)
-        self._alias_keys = [
-            (key, e.id)
-            for e in self.catalog.entries.values()
-            for key in {compact(a) for a in [*self.catalog.aliases.get(e.id, []), e.names.zh or "", e.names.en or ""]}
-            if len(key) >= NAMED_MIN
-        ]
+        self._segmented: dict[str, list[str]] = {}
+        self._alias_keys: dict[str, list[tuple[str, str]]] = {}  # first two characters -> (key, entry)
+        for e in self.catalog.entries.values():
+            for key in {compact(a) for a in [*self.catalog.aliases.get(e.id, []), e.names.zh or "", e.names.en or ""]}:
+                if len(key) >= NAMED_MIN:
+                    self._alias_keys.setdefault(key[:2], []).append((key, e.id))
         self._entry_text = {
             e.id: fold.__wrapped__(_entry_title(e, self.catalog.aliases.get(e.id, [])) + " " + _entry_body(e))  # type: ignore[attr-defined]
             for e in self.catalog.entries.values()
@@ -239,7 +241,9 @@ class SearchIndex:
             return cls._load(catalog, seg, glossary, key, target)
         _prune(directory, keep=key)
         # Reopen from the final location: the staging path no longer exists.
-        return cls._load(catalog, seg, glossary, key, target)
+        index = cls._load(catalog, seg, glossary, key, target)
+        index.from_disk = False
+        return index
 
     @classmethod
     def _documents(
@@ -293,7 +297,9 @@ class SearchIndex:
         if payload.get("key") != key:
             raise ValueError("index key mismatch")
         table = [tuple(row) for row in payload["table"]]
-        return cls(catalog, seg, glossary, key, tantivy.Index.open(str(path)), table, payload["vocab"])  # type: ignore[arg-type]
+        index = cls(catalog, seg, glossary, key, tantivy.Index.open(str(path)), table, payload["vocab"])  # type: ignore[arg-type]
+        index.from_disk = True
+        return index
 
     # -- querying ------------------------------------------------------------------------------
 
@@ -315,18 +321,19 @@ class SearchIndex:
         covered = "".join(" " if any(a <= i < b for _f, (a, b) in matches) else c for i, c in enumerate(stripped))
         uncovered = "".join(c if covered[i] == c else " " for i, c in enumerate(stripped))
         translated = "".join(c if covered[i] == " " and c != " " else " " for i, c in enumerate(stripped))
-        typed = self.segmenter.tokens(uncovered, folded=True)
+        typed = self.segmenter.tokens(uncovered, folded=True) if uncovered.strip() else []
         add(typed, 1.0)
-        add(self.segmenter.tokens(translated, folded=True), COVERED_WEIGHT)
+        translated_tokens = self.segmenter.tokens(translated, folded=True) if translated.strip() else []
+        add(translated_tokens, COVERED_WEIGHT)
         for forms, _span in matches:
             for term in forms:
                 # The whole translation counts fully; the shorter words inside it less, or 非正规现象
                 # would bring every paragraph that says 现象.
-                parts = self.segmenter.tokens(term, folded=True)
+                parts = self._term_tokens(term)
                 whole = term.replace(" ", "")
                 add([whole] if whole in parts else parts, EXPANSION_WEIGHT)
                 add(parts, EXPANSION_WEIGHT / 2)
-        typed = typed + self.segmenter.tokens(translated, folded=True)
+        typed = typed + translated_tokens
         repaired: list[tuple[str, str]] = []
         for token in typed:
             if _LATIN_WORD.match(token) and token not in self._vocab and token not in self.glossary.words:
@@ -335,13 +342,22 @@ class SearchIndex:
                     repaired.append((token, fixed))
                     add([fixed], REPAIR_WEIGHT)
                     for term in self.glossary.expand(fixed):
-                        add(self.segmenter.tokens(term, folded=True), REPAIR_WEIGHT)
+                        add(self._term_tokens(term), REPAIR_WEIGHT)
         for run in _CJK_RUN.findall(folded):
             fixed = self._repair_cjk(run)
             if fixed:
                 repaired.append((run, fixed))
-                add(self.segmenter.tokens(fixed, folded=True), REPAIR_WEIGHT)
+                add(self._term_tokens(fixed), REPAIR_WEIGHT)
         return weights, repaired
+
+    def _term_tokens(self, term: str) -> list[str]:
+        """Tokens of a glossary or domain term: a fixed, small set, so segmented once and kept."""
+        tokens = self._segmented.get(term)
+        if tokens is None:
+            tokens = self.segmenter.tokens(term, folded=True)
+            if len(self._segmented) < 20_000:
+                self._segmented[term] = tokens
+        return tokens
 
     def _repair_latin(self, token: str) -> str | None:
         candidates = [w for w in self._latin if abs(len(w) - len(token)) <= 2]
@@ -363,7 +379,8 @@ class SearchIndex:
                     best = (found[0], found[1])
         return best[0] if best else None
 
-    def _coverage(self, kind: str, a: str, b: str, weights: dict[str, float], phrases: Sequence[str]) -> float:
+    def _coverage(self, kind: str, a: str, b: str, eligible: Sequence[tuple[str, float, bool]],
+                  total: float, phrases: Sequence[str]) -> float:
         """How much of the query a candidate holds, as a factor on its BM25 score.
 
         BM25 adds up the words a text matches, so a short entry name holding one common word can
@@ -375,19 +392,19 @@ class SearchIndex:
             text = self._entry_text.get(a, "")
         else:
             paragraph = self.catalog.paragraph(a, b)
-            text = paragraph.text.casefold() if paragraph else ""
-        total = matched = 0.0
-        for token, weight in weights.items():
-            # Numbers are left out: the text is compared unfolded (第二届 stays 第二届) for speed.
-            if weight < COVERAGE_MIN_WEIGHT or len(token) < 2 or _DIGIT.search(token):
-                continue
-            total += weight
+            text = paragraph.text if paragraph else ""
+        lowered: str | None = None
+        matched = 0.0
+        for token, weight, ascii_only in eligible:
             if token in text:
                 matched += weight
-        factor = 1.0
-        if total:
-            factor = (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * matched / total) ** COVERAGE_POWER
-        if any(phrase in text for phrase in phrases):
+            elif ascii_only:
+                # The documents are Chinese: lower-case a text only when a Latin word needs it.
+                lowered = text.lower() if lowered is None else lowered
+                if token in lowered:
+                    matched += weight
+        factor = (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * matched / total) ** COVERAGE_POWER if total else 1.0
+        if phrases and any(phrase in text for phrase in phrases):
             factor *= PHRASE_BONUS
         return factor
 
@@ -412,7 +429,14 @@ class SearchIndex:
 
     def _named_in(self, key: str) -> set[str]:
         """Entries whose full name or alias the question contains (人居大会第二届会议通过了……)."""
-        return {owner for alias, owner in self._alias_keys if alias in key} if len(key) >= NAMED_MIN else set()
+        if len(key) < NAMED_MIN:
+            return set()
+        found: set[str] = set()
+        for i in range(len(key) - NAMED_MIN + 1):
+            for alias, owner in self._alias_keys.get(key[i : i + 2], ()):
+                if key.startswith(alias, i):
+                    found.add(owner)
+        return found
 
     def search(self, text: str, limit: int = MAX_HITS) -> Results:
         """Entries and paragraphs for ``text``, best first; an identifier's own entry first."""
@@ -444,11 +468,18 @@ class SearchIndex:
             if len(stripped) >= PHRASE_MIN and stripped not in phrases:
                 phrases.append(stripped)
             named = self._named_in(compact(stripped))
+            # Numbers are left out of coverage: texts are compared unfolded (第二届 stays 第二届).
+            eligible = [
+                (token, weight, token.isascii())
+                for token, weight in weights.items()
+                if weight >= COVERAGE_MIN_WEIGHT and len(token) >= 2 and not _DIGIT.search(token)
+            ]
+            total = sum(weight for _t, weight, _a in eligible)
             candidates = []
             for (score, _address), pos in zip(found, positions, strict=True):
                 if pos is not None and pos < len(self._table):
                     kind, a, b = self._table[pos]
-                    factor = self._coverage(kind, a, b, weights, phrases)
+                    factor = self._coverage(kind, a, b, eligible, total, phrases)
                     if kind == "e" and a in named:
                         factor *= NAMED_BONUS
                     candidates.append((score * factor, kind, a, b))
@@ -493,14 +524,18 @@ def _prune(directory: Path, keep: str) -> None:
 
 
 def aligned_fold(text: str) -> str:
-    """Fold ``text`` keeping one character per character, so matches map back to the original."""
-    folded = to_simplified(unicodedata.normalize("NFKC", text)).casefold()
+    """Fold ``text`` keeping one character per character, so matches map back to the original.
+
+    Width and case only: the documents are in simplified Chinese, and converting a whole paragraph
+    from traditional characters for every snippet would cost more than the search itself.
+    """
+    folded = unicodedata.normalize("NFKC", text).casefold()
     if len(folded) == len(text):
         return folded
     out = []
     for char in text:
-        one = to_simplified(unicodedata.normalize("NFKC", char)).casefold()
-        out.append(one if len(one) == 1 else char.lower()[:1] or char)
+        one = unicodedata.normalize("NFKC", char).casefold()
+        out.append(one if len(one) == 1 else char)
     return "".join(out)
 
 

@@ -165,3 +165,13 @@ async def telegram(loaded_sqlite_url: str, clock: FixedClock) -> AsyncIterator[T
             await app.post_init(app)  # type: ignore[misc]
             yield TelegramHarness(server, app, app.bot_data["services"], clock)
             await app.post_shutdown(app)  # type: ignore[misc]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _shared_search_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every test loads the same content, so they share one persisted search index, as restarts of
+    the bot do (an index is keyed by the content version; changed content builds its own)."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("SEARCH_INDEX_DIR", str(tmp_path_factory.mktemp("search-index")))
+    yield
+    patch.undo()

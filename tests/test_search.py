@@ -1,0 +1,252 @@
+"""Search as delegates see it: /search pages, buttons, escaping, inline items, the persisted index,
+and the tokenizer's promises (width, script and case never change what is found)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import opencc
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from bot.core import Asker
+from bot.reply import CALLBACK_LIMIT, Reply, plain_text
+from bot.search import SearchArea, area_of
+from bot.services import Services
+from store.catalog import Catalog
+from store.normalize import fold
+from store.search import SearchService, snippet, strip_question
+from store.tokenize import read_terms, segmenter
+from tests.htmlcheck import assert_telegram_html
+
+ZH = Asker(user_id=7, lang="zh")
+EN = Asker(user_id=7, lang="en")
+TERMS = read_terms(Path(__file__).resolve().parent.parent / "content" / "terms.txt")
+S2T = opencc.OpenCC("s2t")
+
+
+def area(services: Services) -> SearchArea:
+    found = area_of(services.core)
+    assert found is not None
+    return found
+
+
+def buttons(reply: Reply) -> list[tuple[str, str]]:
+    return [(b.text, b.data or "") for row in reply.buttons for b in row]
+
+
+def more_button(reply: Reply) -> str | None:
+    return next((data for text, data in buttons(reply) if "▶" in text and data.startswith("s:")), None)
+
+
+def check_reply(reply: Reply) -> None:
+    """What Telegram would refuse: bad HTML, over-long callback data."""
+    assert_telegram_html(reply.text)
+    for _text, data in buttons(reply):
+        assert 1 <= len(data.encode()) <= CALLBACK_LIMIT
+
+
+# -- /search and plain questions ------------------------------------------------------------------
+
+
+def test_search_cites_document_and_paragraph_with_matched_words_in_bold(services: Services) -> None:
+    [reply] = services.core.command("search", "贫民窟改造", ZH)
+    check_reply(reply)
+    assert "第 49 段" in reply.text and "A/79" in reply.text
+    assert "<b>贫民窟改造</b>" in reply.text
+    # The result's button opens the whole paragraph with its citation.
+    data = next(d for _t, d in buttons(reply) if d == "p:SG-NUA-2024:49")
+    [whole] = services.core.callback(data, ZH)
+    check_reply(whole)
+    assert "para" in plain_text(whole.text) or "段" in plain_text(whole.text)
+    assert "贫民窟改造政策框架本土化" in whole.text
+
+
+def test_a_plain_question_is_searched(services: Services) -> None:
+    [reply] = services.core.message("城市十月是什么", ZH)
+    check_reply(reply)
+    assert "城市十月" in plain_text(reply.text)
+    assert any(d == "e:urban-october" for _t, d in buttons(reply))
+
+
+def test_english_and_traditional_queries_reach_the_chinese_homelessness_paragraph(services: Services) -> None:
+    for query in ("homelessness", "無家可歸", "ｈｏｍｅｌｅｓｓｎｅｓｓ"):
+        [reply] = services.core.message(query, EN)
+        check_reply(reply)
+        assert "para. 47" in reply.text, query
+        assert "<b>无家可归</b>" in reply.text
+
+
+def test_a_misspelt_query_says_what_was_searched_instead(services: Services) -> None:
+    [reply] = services.core.command("search", "贫民窑改造", EN)
+    check_reply(reply)
+    assert "贫民窟改造" in plain_text(reply.text) and "you typed" in reply.text
+    assert "para. 49" in reply.text
+
+
+def test_more_buttons_page_through_results_and_back(services: Services) -> None:
+    [first] = services.core.command("search", "城市", ZH)
+    check_reply(first)
+    data = more_button(first)
+    assert data is not None
+    [second] = services.core.callback(data, ZH)
+    check_reply(second)
+    assert "第 6–10 条" in second.text
+    assert set(buttons(first)) & set(buttons(second)) == set()  # new results, not the same page again
+    back = next(d for t, d in buttons(second) if "◀" in t)
+    [again] = services.core.callback(back, ZH)
+    assert again.text == first.text
+
+
+def test_long_queries_page_through_a_short_key(services: Services) -> None:
+    query = "人居署 支持 会员国 推进 新城市议程 的 实施 可持续城市化 多层次治理 城市规划 地方政府 伙伴关系"
+    [first] = services.core.command("search", query, ZH)
+    data = more_button(first)
+    assert data is not None and len(data.encode()) <= CALLBACK_LIMIT and ":k:" in data
+    [second] = services.core.callback(data, ZH)
+    assert "第 6–" in second.text
+    # A key the bot no longer remembers (after a restart) gets a clear answer, not an error.
+    [stale] = services.core.callback("s:1:k:00000000", ZH)
+    assert "过期" in stale.text
+
+
+def test_markup_in_the_query_is_escaped(services: Services) -> None:
+    for query in ("<script>alert(1)</script> 住房", "a & b < c > d", "<b>住房</b>"):
+        [reply] = services.core.command("search", query, EN)
+        check_reply(reply)
+        assert "<script>" not in reply.text
+        assert "&lt;" in reply.text
+
+
+def test_nothing_found_says_so_and_points_to_help(services: Services) -> None:
+    [reply] = services.core.command("search", "zzqx qqzx", EN)
+    check_reply(reply)
+    assert "Nothing found" in reply.text and "/help" in reply.text
+    [reply] = services.core.message("qqzzxx", ZH)
+    assert "未找到" in reply.text and "/help" in reply.text
+
+
+def test_search_without_words_explains_itself(services: Services) -> None:
+    [reply] = services.core.command("search", "", ZH)
+    check_reply(reply)
+    assert "/search" in reply.text and buttons(reply)
+    assert "search" in services.core.commands and "搜索" in services.core.commands["search"].description("zh")
+
+
+def test_identifiers_inside_a_question_find_their_entry(services: Services) -> None:
+    _index, results = area(services).search("where will WUF12 be held")
+    assert results.hits[0].entry_id == "WUF12"
+    _index, results = area(services).search("resolution 2/2")
+    assert results.hits[0].entry_id == "res-2/2"
+
+
+# -- inline mode -----------------------------------------------------------------------------------
+
+
+def test_inline_results_cite_their_source(services: Services) -> None:
+    items = area(services).inline("slum upgrading", ZH)
+    assert 1 <= len(items) <= 20
+    assert len({i.id for i in items}) == len(items)
+    for item in items:
+        assert 1 <= len(item.id.encode()) <= 64 and item.title
+        assert_telegram_html(item.text)
+    paragraph = next(i for i in items if "第 49 段" in i.title)
+    assert "A/79" in paragraph.text and "贫民窟改造" in paragraph.text
+
+
+def test_empty_inline_query_lists_upcoming_milestones(services: Services) -> None:
+    items = area(services).inline("", ZH)
+    assert items, "the content has events in the coming year"
+    upcoming = services.core.upcoming("", ZH)[0].text
+    assert items[0].title in plain_text(upcoming)
+    for item in items:
+        assert_telegram_html(item.text)
+
+
+# -- the persisted index ---------------------------------------------------------------------------
+
+
+def test_the_index_is_reused_on_restart_and_rebuilt_when_content_changes(services: Services, tmp_path: Path) -> None:
+    catalog = services.catalog
+    first = SearchService(lambda: catalog, tmp_path, TERMS).index()
+    assert not first.from_disk
+    restarted = SearchService(lambda: catalog, tmp_path, TERMS).index()
+    assert restarted.from_disk and restarted.key == first.key
+    assert restarted.search("贫民窟改造").hits[:3] == first.search("贫民窟改造").hits[:3]
+
+    paragraphs = dict(catalog.paragraphs)
+    paragraphs["SG-NUA-2024"] = [
+        dataclasses.replace(p, text=p.text + " 气候难民专项") if p.number == "47" else p
+        for p in paragraphs["SG-NUA-2024"]
+    ]
+    changed = Catalog(catalog.entries, catalog.documents, paragraphs, catalog.glossary, catalog.aliases,
+                      version=catalog.version + "-edited")
+    current = [catalog]
+    service = SearchService(lambda: current[0], tmp_path, TERMS)
+    assert service.index().key == first.key
+    current[0] = changed  # what services.swap_catalog does on reload
+    rebuilt = service.index()
+    assert rebuilt.key != first.key and not rebuilt.from_disk
+    assert rebuilt.search("气候难民专项").hits[0].number == "47"
+
+
+# -- tokenizer and normaliser properties -----------------------------------------------------------
+
+
+words = st.sampled_from(TERMS + ["住房", "贫民窟", "城市", "会议", "决议", "气候", "韧性", "第二届"])
+ascii_text = st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=30)
+
+
+def to_fullwidth(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if 0x21 <= ord(c) <= 0x7E else "\u3000" if c == " " else c for c in text)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.text(max_size=40))
+def test_folding_is_idempotent(text: str) -> None:
+    assert fold(fold(text)) == fold(text)
+    assert segmenter().tokens(fold(text)) == segmenter().tokens(text)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.lists(st.one_of(words, ascii_text), min_size=1, max_size=5))
+def test_full_width_and_half_width_give_the_same_tokens(parts: list[str]) -> None:
+    text = " ".join(parts)
+    seg = segmenter(TERMS)
+    assert seg.tokens(to_fullwidth(text)) == seg.tokens(text)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.lists(words, min_size=1, max_size=5))
+def test_traditional_and_simplified_give_the_same_tokens(parts: list[str]) -> None:
+    text = "".join(parts)
+    traditional = S2T.convert(text)
+    assume(fold(traditional) == fold(text))  # a few characters have no one-to-one round trip
+    seg = segmenter(TERMS)
+    assert seg.tokens(traditional) == seg.tokens(text)
+
+
+def test_domain_terms_are_single_tokens() -> None:
+    seg = segmenter(TERMS)
+    for term in ("人居署", "城市十月", "贫民窟改造", "自愿地方审查", "新城市议程"):
+        assert term in seg.tokens(f"关于{term}的报告"), term
+    assert "人居大会" in seg.tokens("人居大會第二屆會議")
+
+
+@pytest.mark.parametrize(
+    ("question", "thing"),
+    [("城市十月是什么", "城市十月"), ("what is surge?", "surge"), ("世界城市论坛第12届会议在哪里举行", "世界城市论坛第12届会议")],
+)
+def test_question_frames_are_stripped(question: str, thing: str) -> None:
+    assert strip_question(question) == thing
+
+
+def test_snippets_escape_text_and_bold_only_matches() -> None:
+    html = snippet("<a> 住房 & 贫民窟改造 " + "很长的文字" * 60, ["贫民窟改造", "住房"], width=60)
+    assert html.startswith("&lt;a&gt; <b>住房</b> &amp; <b>贫民窟改造</b>")
+    assert html.endswith("…")
+    assert_telegram_html(html)
+    assert re.sub(r"</?b>", "", html).count("<") == 0
