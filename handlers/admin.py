@@ -8,14 +8,17 @@ command handler; only what needs Telegram lives here. Registered before the gene
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Update
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.constants import ParseMode
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.i18n import gettext_for
-from bot.reply import Reply
+from bot.reply import Reply, esc
 from handlers.common import BotContext, asker_for, send_replies, services_of
 from store.admin_store import MAX_FILE_BYTES, MAX_ZIP_BYTES
 
@@ -48,7 +51,7 @@ async def on_document(update: Update, context: BotContext) -> None:
         await asyncio.to_thread(area.audit_record, who, "upload", f"{name}: {document.file_size} bytes", "invalid")
         text = _("%(file)s is too large: %(size)d bytes; at most %(limit)d.") % {
             "file": name, "size": document.file_size, "limit": limit}
-        await send_replies(context, message.chat_id, [Reply("❌ " + text.replace("<", "&lt;"))])
+        await send_replies(context, message.chat_id, [Reply("❌ " + esc(text))])
         return
     telegram_file = await document.get_file()
     data = bytes(await telegram_file.download_as_bytearray())
@@ -70,16 +73,21 @@ async def on_broadcast_button(update: Update, context: BotContext) -> None:
     for reply in replies:
         if "broadcast" in reply.meta:
             context.application.create_task(
-                deliver_broadcast(context.application, int(reply.meta["broadcast"]), chat_id),
+                deliver_broadcast(context.application, int(reply.meta["broadcast"]), chat_id, who.lang),
                 name=f"broadcast-{reply.meta['broadcast']}",
             )
 
 
-async def deliver_broadcast(app: Application, broadcast_id: int, report_to: int | None) -> tuple[int, int]:  # type: ignore[type-arg]
-    """Send a confirmed broadcast to every user, at most ``BROADCAST_RATE`` messages a second.
+async def deliver_broadcast(
+    app: Application, broadcast_id: int, report_to: int | None, lang: str = "zh"  # type: ignore[type-arg]
+) -> tuple[int, int]:
+    """Send a confirmed broadcast to every user within Telegram's limits; report the counts.
 
-    A flood wait (429) pauses everything for ``retry_after`` and retries; a blocked or deleted
-    user is counted as failed and skipped. The admin who confirmed gets the counts at the end.
+    With the reminders area running, messages go through its dispatcher's sender and pacer, so
+    broadcasts and reminders share one global rate limit (30/s) and one per-chat limit, and
+    Telegram's faults are classified the same way. Without it, a simple pacing of
+    ``BROADCAST_RATE`` messages a second is used. A flood wait (429) pauses and retries; a
+    blocked or deleted user counts as failed.
     """
     services = services_of(app)
     area = services.admin
@@ -87,6 +95,49 @@ async def deliver_broadcast(app: Application, broadcast_id: int, report_to: int 
     if text is None:
         return 0, 0
     recipients = await asyncio.to_thread(area.broadcast_recipients)
+    reminders = app.bot_data.get("reminders")
+    dispatcher = getattr(reminders, "dispatcher", None)
+    if dispatcher is not None:
+        sent, failed = await _send_through_dispatcher(dispatcher, recipients, Reply(esc(text)))
+    else:
+        sent, failed = await _send_paced(app, recipients, text, broadcast_id)
+    await asyncio.to_thread(area.broadcast_done, broadcast_id, sent, failed)
+    if report_to is not None:
+        _ = gettext_for(lang)
+        note = _("Broadcast finished: sent %(sent)d, failed %(failed)d.") % {"sent": sent, "failed": failed}
+        try:
+            await app.bot.send_message(report_to, note)
+        except TelegramError:
+            log.exception("could not report broadcast %s", broadcast_id)
+    return sent, failed
+
+
+async def _send_through_dispatcher(dispatcher: Any, recipients: list[int], reply: Reply) -> tuple[int, int]:
+    """Use the reminders dispatcher's pacer and sender (shared limits, same fault handling)."""
+    from reminders.dispatcher import Outcome
+
+    sent = failed = 0
+    for user_id in recipients:
+        for _attempt in range(5):
+            await dispatcher.pacer.acquire()
+            try:
+                result = await dispatcher.sender.send(user_id, reply)
+            finally:
+                dispatcher.pacer.release(user_id)
+            if result.outcome is Outcome.RETRY_AFTER:
+                dispatcher.pacer.pause(result.retry_after or 1.0)
+                continue
+            break
+        if result.outcome is Outcome.SENT:
+            sent += 1
+        else:
+            log.info("broadcast to %s: %s %s", user_id, result.outcome.name, result.error)
+            failed += 1
+    return sent, failed
+
+
+async def _send_paced(app: Application, recipients: list[int], text: str, broadcast_id: int) -> tuple[int, int]:  # type: ignore[type-arg]
+    """At most ``BROADCAST_RATE`` messages a second through the application's bot."""
     sent = failed = 0
     interval = 1 / BROADCAST_RATE
     loop = asyncio.get_running_loop()
@@ -94,32 +145,20 @@ async def deliver_broadcast(app: Application, broadcast_id: int, report_to: int 
         started = loop.time()
         for _attempt in range(3):
             try:
-                await app.bot.send_message(user_id, text, disable_web_page_preview=True)
+                await app.bot.send_message(user_id, esc(text), parse_mode=ParseMode.HTML,
+                                           disable_web_page_preview=True)
                 sent += 1
                 break
             except RetryAfter as exc:
                 retry = exc.retry_after
-                await asyncio.sleep(retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry))
-            except (Forbidden, BadRequest) as exc:
+                await asyncio.sleep(retry.total_seconds() if isinstance(retry, dt.timedelta) else float(retry))
+            except TelegramError as exc:  # blocked, deleted, chat not found: not retried
                 log.info("broadcast %s: %s not reached: %s", broadcast_id, user_id, exc)
-                failed += 1
-                break
-            except TelegramError:
-                log.exception("broadcast %s: sending to %s failed", broadcast_id, user_id)
                 failed += 1
                 break
         else:
             failed += 1
         await asyncio.sleep(max(0.0, interval - (loop.time() - started)))
-    await asyncio.to_thread(area.broadcast_done, broadcast_id, sent, failed)
-    if report_to is not None:
-        lang = (await asyncio.to_thread(services.asker, report_to)).lang
-        _ = gettext_for(lang)
-        note = _("Broadcast finished: sent %(sent)d, failed %(failed)d.") % {"sent": sent, "failed": failed}
-        try:
-            await app.bot.send_message(report_to, note)
-        except TelegramError:
-            log.exception("could not report broadcast %s", broadcast_id)
     return sent, failed
 
 

@@ -172,6 +172,17 @@ def _items(data: Any, key: str, rel: str, errors: list[ContentError]) -> list[di
     return items
 
 
+_ID_LINE = re.compile(r"^\s*-?\s*id:\s*['\"]?([^'\"\s#,}]+)", re.M)
+
+
+def _ids_written(path: Path) -> set[str]:
+    """Ids written in a file that could not be parsed, so other files' references to them stay quiet."""
+    try:
+        return set(_ID_LINE.findall(path.read_text(encoding="utf-8", errors="replace")))
+    except OSError:
+        return set()
+
+
 def content_files(directory: Path) -> list[Path]:
     """The files that make up the content: YAML at the top and in entries/, texts in documents/."""
     directory = Path(directory)
@@ -193,6 +204,7 @@ def load_content(directory: Path) -> Content:
     errors: list[ContentError] = []
     directory = Path(directory)
 
+    broken: set[str] = set()  # ids written in the files but invalid: reported once, where written
     sources_path = directory / "sources.yaml"
     documents: dict[str, SourceDocument] = {}
     paragraphs: dict[str, list[Paragraph]] = {}
@@ -200,11 +212,14 @@ def load_content(directory: Path) -> Content:
         errors.append(ContentError("sources.yaml", "missing"))
     else:
         data = _read_yaml(sources_path, "sources.yaml", errors)
+        if data is None:
+            broken |= _ids_written(sources_path)
         for raw in _items(data, "documents", "sources.yaml", errors) if data is not None else []:
             try:
                 doc = SourceDocument.model_validate(_strip_lines(raw))
             except ValidationError as exc:
                 errors.extend(_pydantic_errors(exc, "sources.yaml", raw.get("__line__"), raw.get("id")))
+                broken.add(str(raw.get("id")))
                 continue
             if doc.id in documents:
                 errors.append(ContentError("sources.yaml", "duplicate id", raw.get("__line__"), doc.id))
@@ -229,6 +244,7 @@ def load_content(directory: Path) -> Content:
         rel = f"entries/{path.name}"
         data = _read_yaml(path, rel, errors)
         if data is None:
+            broken |= _ids_written(path)
             continue
         for raw in _items(data, "entries", rel, errors):
             _check_text(raw, rel, errors)
@@ -236,6 +252,7 @@ def load_content(directory: Path) -> Content:
                 entry = Entry.model_validate(_strip_lines(raw))
             except ValidationError as exc:
                 errors.extend(_pydantic_errors(exc, rel, raw.get("__line__"), raw.get("id")))
+                broken.add(str(raw.get("id")))
                 continue
             if entry.id in entries:
                 first = lines[entry.id]
@@ -258,18 +275,24 @@ def load_content(directory: Path) -> Content:
                 errors.extend(_pydantic_errors(exc, "glossary.yaml", None, None))
 
     content = Content(documents, paragraphs, entries, glossary, content_digest(directory))
-    errors.extend(_check_references(content, lines))
+    errors.extend(_check_references(content, lines, broken))
     if errors:
         raise ContentInvalid(errors)
     return content
 
 
-def _check_references(content: Content, lines: dict[str, tuple[str, int | None]]) -> Iterable[ContentError]:
-    """Related ids must exist; cited paragraphs must exist and contain the key terms."""
+def _check_references(
+    content: Content, lines: dict[str, tuple[str, int | None]], broken: frozenset[str] | set[str] = frozenset()
+) -> Iterable[ContentError]:
+    """Related ids must exist; cited paragraphs must exist and contain the key terms.
+
+    Ids in ``broken`` are written but invalid (already reported): references to them are not
+    reported again, so one typo gives one error, not one per entry that points to it.
+    """
     for entry in content.entries.values():
         rel, line = lines[entry.id]
         for related in entry.related:
-            if related not in content.entries:
+            if related not in content.entries and related not in broken:
                 yield ContentError(rel, f"unknown entry '{related}'", line, entry.id, "related")
         ranges = [entry.dates] if entry.dates else []
         cited = list(entry.sources) + [s for r in ranges + list(entry.also_reported) for s in r.sources]
@@ -277,6 +300,8 @@ def _check_references(content: Content, lines: dict[str, tuple[str, int | None]]
             if source.doc is None:
                 continue
             if source.doc not in content.documents:
+                if source.doc in broken:
+                    continue
                 yield ContentError(rel, f"unknown document '{source.doc}'", line, entry.id, "sources.doc")
                 continue
             paragraph = content.paragraph(source.doc, source.para or "")

@@ -1,0 +1,199 @@
+"""Admin area end to end: the real Application polls the fake Bot API; we read what it sent.
+
+Covers what only Telegram shows: files sent to the bot, per-admin command menus, the broadcast
+after its confirmation button, and the done-when scenario with a subscriber told once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+import zipfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.clock import FixedClock
+from bot.services import Services
+from store.content import content_digest
+from store.db import session_scope
+from store.users import ensure_user
+from tests.conftest import make_settings
+from tests.fakebot import TOKEN, FakeBotApi
+from tests.htmlcheck import assert_telegram_html, parse_telegram_html
+from tests.test_admin import private_copy, valid_content, valid_template  # noqa: F401 - fixtures
+
+ADMIN = 4242
+DELEGATE = 1001
+
+
+@dataclass
+class Bot:
+    server: FakeBotApi
+    app: Application  # type: ignore[type-arg]
+    services: Services
+    content: Path
+
+    async def say(self, text: str, user: int = ADMIN, *, lang: str = "en", count: int = 1) -> list[str]:
+        """Send ``text`` from ``user`` in their private chat; the visible texts of the answers."""
+        before = len(self.server.sent("sendMessage", chat_id=user))
+        self.server.send_text(user, text, user_id=user, language_code=lang)
+        sent = await self.server.wait_for("sendMessage", count=before + count, chat_id=user)
+        for message in sent[before:]:
+            assert_telegram_html(message["text"])
+        return [parse_telegram_html(m["text"])[0] for m in sent[before:]]
+
+    async def wait_for_text(self, chat_id: int, fragments: tuple[str, ...], timeout: float = 8.0) -> dict:  # type: ignore[type-arg]  # noqa: ASYNC109
+        """The first message to ``chat_id`` containing one of ``fragments``, waiting without sleeping."""
+        count = 1
+        while True:
+            sent = await self.server.wait_for("sendMessage", count=count, chat_id=chat_id, timeout=timeout)
+            for message in sent:
+                if any(fragment in message["text"] for fragment in fragments):
+                    return message
+            count = len(sent) + 1
+
+    async def send_file(self, name: str, data: bytes, caption: str = "/reload", user: int = ADMIN) -> str:
+        before = len(self.server.sent("sendMessage", chat_id=user))
+        self.server.send_document(user, f"f-{name}-{len(data)}", name, caption, user_id=user, data=data,
+                                  language_code="en")
+        sent = await self.server.wait_for("sendMessage", count=before + 1, chat_id=user)
+        return parse_telegram_html(sent[before]["text"])[0]
+
+
+@pytest.fixture
+async def bot(valid_content: Path, valid_template: Path, tmp_path: Path) -> AsyncIterator[Bot]:  # noqa: F811
+    content = private_copy(valid_content, tmp_path)
+    shutil.copyfile(valid_template, tmp_path / "bot.db")
+    clock = FixedClock(dt.datetime(2024, 10, 1, 5, 0, tzinfo=dt.UTC))
+    async with FakeBotApi() as server:
+        settings = make_settings(
+            f"sqlite:///{tmp_path / 'bot.db'}", content_dir=content, telegram_bot_token=TOKEN,
+            telegram_base_url=f"{server.url}/bot", telegram_base_file_url=f"{server.url}/file/bot",
+        )
+        app = build_application(settings, clock)
+        async with server.polling(app):
+            await app.post_init(app)  # type: ignore[misc]
+            yield Bot(server, app, app.bot_data["services"], content)
+            reminders = app.bot_data.get("reminders")
+            if reminders is not None:
+                await reminders.aclose()
+            await app.post_shutdown(app)  # type: ignore[misc]
+
+
+async def test_done_when_reload_shows_new_date_and_subscribers_are_told_once(bot: Bot) -> None:
+    [subscribed] = await bot.say("/subscribe WUF12", DELEGATE)
+    assert "WUF12" in subscribed or "World Urban Forum" in subscribed
+    path = bot.content / "entries" / "meetings.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "dates: {start: 2024-11-04, end: 2024-11-08}", "dates: {start: 2024-11-05, end: 2024-11-09}"), encoding="utf-8")
+
+    [preview] = await bot.say("/reload dry-run")
+    assert "Dry run" in preview and "Changed (1): WUF12" in preview
+    [applied] = await bot.say("/reload")
+    assert "Content reloaded" in applied and "Changed (1): WUF12" in applied
+    [card] = await bot.say("/session WUF12", DELEGATE)
+    assert "5–9 November 2024" in card
+
+    old_dates = ("2024年11月4日至8日", "4–8 November 2024")  # the notice names the old dates
+
+    def notices() -> list[dict]:  # type: ignore[type-arg]
+        return [m for m in bot.server.sent("sendMessage", chat_id=DELEGATE) if any(d in m["text"] for d in old_dates)]
+
+    notice = await bot.wait_for_text(DELEGATE, old_dates)
+    assert "2024年11月5日至9日" in notice["text"] or "5–9 November 2024" in notice["text"]
+    assert len(notices()) == 1
+    assert "Not authorized" in (await bot.say("/reload", DELEGATE))[0]
+    assert len(notices()) == 1  # told once, not once per reload attempt
+
+
+async def test_files_sent_to_the_bot(bot: Bot) -> None:
+    original = (bot.content / "entries" / "sessions.yaml").read_bytes()
+    files_before = content_digest(bot.content)
+    broken = original.replace(b"start: 2023-06-05", b"start: 2023-02-31", 1)
+    reply = await bot.send_file("sessions.yaml", broken)
+    assert "The content is invalid: 1 error(s). Nothing was changed." in reply
+    assert "[HA.2] dates.start" in reply and "entries/sessions.yaml:" in reply
+    assert content_digest(bot.content) == files_before
+
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("../../evil.yaml", "entries: []")
+    reply = await bot.send_file("content.zip", archive.getvalue())
+    assert "path traversal" in reply and "Nothing was changed" in reply
+
+    assert "Not authorized" in await bot.send_file("sessions.yaml", original, user=DELEGATE)
+
+    fixed = original.replace(b"start: 2023-06-05", b"start: 2023-06-04", 1)
+    reply = await bot.send_file("sessions.yaml", fixed)
+    assert "sessions.yaml applied" in reply and "Changed (1): HA.2" in reply
+    assert "4–9 June 2023" in (await bot.say("/session HA.2", DELEGATE))[0]
+    assert (bot.content / "entries" / "sessions.yaml").read_bytes() == fixed
+    [rolled] = await bot.say("/rollback")
+    assert "Rolled back" in rolled
+    assert (bot.content / "entries" / "sessions.yaml").read_bytes() == original
+    assert bot.server.errors == []
+
+
+async def test_admin_commands_only_in_admin_menus(bot: Bot) -> None:
+    menus = bot.server.commands
+    admin_scope = next(v for (scope, _lang), v in menus.items() if f'"chat_id": {ADMIN}' in scope)
+    assert {"reload", "rollback", "version", "stats", "broadcast", "audit", "admin"} <= {c["command"] for c in admin_scope}
+    for (scope, _lang), commands in menus.items():
+        if '"default"' in scope:
+            assert not {"reload", "audit", "broadcast"} & {c["command"] for c in commands}
+    await bot.say("/start", 777)
+    menus_before = len(bot.server.sent("setMyCommands"))
+    [added] = await bot.say("/admin add 777")
+    assert "777 is now an admin." in added
+    await bot.server.wait_for("setMyCommands", count=menus_before + 1)
+    assert any('"chat_id": 777' in scope for scope, _lang in bot.server.commands)
+    assert "Live content version" in (await bot.say("/version", 777))[0]
+    await bot.say("/admin remove 777")
+    await bot.server.wait_for("deleteMyCommands")
+    assert not any('"chat_id": 777' in scope for scope, _lang in bot.server.commands)
+    assert "Not authorized" in (await bot.say("/version", 777))[0]
+
+
+async def test_broadcast_after_confirmation(bot: Bot) -> None:
+    with session_scope(bot.services.engine) as session:
+        for user in (2001, 2002, 2003):
+            ensure_user(session=session, user_id=user, now=bot.services.clock.now())
+    bot.server.block(2003)
+    [preview] = await bot.say("/broadcast Room change: plenary in <Hall 2> & more")
+    assert "Send this message to 3 users?" in preview
+    message = bot.server.last_message(ADMIN)
+    go = message["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    assert not bot.server.sent("sendMessage", chat_id=2001)  # nothing before confirmation
+    bot.server.press_button(ADMIN, message["message_id"], go, user_id=ADMIN, language_code="en")
+    done = await bot.server.wait_for("sendMessage", count=3, chat_id=ADMIN, timeout=8)
+    assert "Sending to 3 users" in parse_telegram_html(done[1]["text"])[0]
+    assert "Broadcast finished: sent 2, failed 1." in parse_telegram_html(done[2]["text"])[0]
+    for user in (2001, 2002):
+        [received] = bot.server.sent("sendMessage", chat_id=user)
+        assert parse_telegram_html(received["text"])[0] == "Room change: plenary in <Hall 2> & more"
+    bot.server.press_button(ADMIN, message["message_id"], go, user_id=ADMIN, language_code="en")  # a second press
+    again = await bot.server.wait_for("sendMessage", count=4, chat_id=ADMIN)
+    assert "already sent or cancelled" in parse_telegram_html(again[3]["text"])[0]
+    assert len(bot.server.sent("sendMessage", chat_id=2001)) == 1
+    audit = (await bot.say("/audit 5"))[0]
+    assert "#1 done: sent 2, failed 1" in audit
+
+
+async def test_broadcast_without_the_reminders_dispatcher_is_paced(bot: Bot) -> None:
+    bot.app.bot_data.pop("reminders").close()
+    with session_scope(bot.services.engine) as session:
+        for user in range(3001, 3006):
+            ensure_user(session=session, user_id=user, now=bot.services.clock.now())
+    await bot.say("/broadcast hello")
+    message = bot.server.last_message(ADMIN)
+    bot.server.press_button(ADMIN, message["message_id"], message["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
+                            language_code="en")
+    finished = await bot.server.wait_for("sendMessage", count=3, chat_id=ADMIN, timeout=8)
+    assert "sent 5, failed 0" in parse_telegram_html(finished[2]["text"])[0]
+    assert bot.server.sent_per_window(1.0, "sendMessage") <= 25
