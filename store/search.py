@@ -13,6 +13,7 @@ same content opens it (no re-segmentation), a content change builds a new one be
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import html
 import json
@@ -21,7 +22,6 @@ import os
 import re
 import shutil
 import threading
-import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -187,7 +187,6 @@ class SearchIndex:
     _index: tantivy.Index
     _table: list[tuple[str, str, str]]  # pos -> ("e", entry id, "") or ("p", doc, number)
     _vocab: dict[str, int]  # token -> number of documents, for typo repair
-    _domain_terms: dict[int, list[str]] = field(default_factory=dict)  # length -> Chinese terms
     _latin: list[str] = field(default_factory=list)
     _searcher: tantivy.Searcher | None = None
     #: True when opened from a persisted index (no segmentation done in this process).
@@ -198,10 +197,11 @@ class SearchIndex:
         self._searcher = self._index.searcher()
         self._schema = self._index.schema
         terms = set(self.segmenter.words) | {w for w in self.glossary.chinese_words() if _CJK_RUN.fullmatch(w)}
-        for term in terms:
-            if len(term) >= 4:
-                self._domain_terms.setdefault(len(term), []).append(term)
-        self._domain_set = frozenset(terms)
+        self._term_pairs: dict[str, list[str]] = {}  # character pair -> domain terms holding it
+        for term in sorted(terms):
+            if len(term) >= 3:
+                for pair in dict.fromkeys(term[i : i + 2] for i in range(len(term) - 1)):
+                    self._term_pairs.setdefault(pair, []).append(term)
         self._segmented: dict[str, list[str]] = {}
         self._alias_keys: dict[str, list[tuple[str, str]]] = {}  # first two characters -> (key, entry)
         for e in self.catalog.entries.values():
@@ -365,18 +365,26 @@ class SearchIndex:
         return best[0] if best else None
 
     def _repair_cjk(self, run: str) -> str | None:
-        """A Chinese run with no known term in it, one character off a domain term (贫民窑改造)."""
-        if any(term in run for term in self._domain_set if len(term) >= 3):
-            return None
+        """A Chinese run with no known term in it, one character off a domain term (贫民窑改造).
+
+        Candidates come from the character pairs they share with the run (a term with one wrong
+        character keeps most of its pairs), so only a handful of terms are compared, not all.
+        """
+        shared: Counter[str] = Counter()
+        for i in range(len(run) - 1):
+            for term in self._term_pairs.get(run[i : i + 2], ()):
+                shared[term] += 1
+        if any(term in run for term in shared):
+            return None  # the run already holds a domain term: nothing to repair
         best: tuple[str, float] | None = None
-        for length, terms in self._domain_terms.items():
-            for start in range(0, max(0, len(run) - length) + 1):
-                window = run[start : start + length]
-                if len(window) < length:
-                    continue
-                found = process.extractOne(window, terms, scorer=fuzz.ratio, score_cutoff=REPAIR_CJK)
-                if found and (best is None or found[1] > best[1] or (found[1] == best[1] and len(found[0]) > len(best[0]))):
-                    best = (found[0], found[1])
+        for term, count in shared.items():
+            length = len(term)
+            if length < 4 or count < max(1, length - 3):
+                continue
+            for start in range(0, len(run) - length + 1):
+                score = fuzz.ratio(run[start : start + length], term)
+                if score >= REPAIR_CJK and (best is None or (score, length) > (best[1], len(best[0]))):
+                    best = (term, score)
         return best[0] if best else None
 
     def _coverage(self, kind: str, a: str, b: str, eligible: Sequence[tuple[str, float, bool]],
@@ -404,7 +412,7 @@ class SearchIndex:
                 if token in lowered:
                     matched += weight
         factor = (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * matched / total) ** COVERAGE_POWER if total else 1.0
-        if phrases and any(phrase in text for phrase in phrases):
+        if phrases and (phrases[0] in text if len(phrases) == 1 else any(p in text for p in phrases)):
             factor *= PHRASE_BONUS
         return factor
 
@@ -523,48 +531,55 @@ def _prune(directory: Path, keep: str) -> None:
 # -- snippets ----------------------------------------------------------------------------------
 
 
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
 def aligned_fold(text: str) -> str:
     """Fold ``text`` keeping one character per character, so matches map back to the original.
 
-    Width and case only: the documents are in simplified Chinese, and converting a whole paragraph
-    from traditional characters for every snippet would cost more than the search itself.
+    Width and case only: the documents are in simplified Chinese, and a full fold (NFKC,
+    traditional → simplified) of a whole paragraph for every snippet would cost more than the
+    search itself.
     """
-    folded = unicodedata.normalize("NFKC", text).casefold()
+    folded = text.translate(_HALF_WIDTH).lower()
     if len(folded) == len(text):
         return folded
-    out = []
-    for char in text:
-        one = unicodedata.normalize("NFKC", char).casefold()
-        out.append(one if len(one) == 1 else char)
-    return "".join(out)
+    return "".join(one if len(one := char.lower()) == 1 else char for char in text.translate(_HALF_WIDTH))
+
+
+def _matches(folded: str, terms: Sequence[str]) -> list[tuple[int, int]]:
+    """Non-overlapping spans where ``terms`` occur, longest terms first, in text order."""
+    spans: list[tuple[int, int]] = []
+    for term in terms:
+        start = folded.find(term)
+        while start != -1:
+            end = start + len(term)
+            if all(end <= a or start >= b for a, b in spans):
+                spans.append((start, end))
+            start = folded.find(term, end)
+    spans.sort()
+    return spans
 
 
 def snippet(text: str, terms: Sequence[str], width: int = 150) -> str:
     """HTML excerpt of ``text`` around its densest match, matched words in <b>, the rest escaped."""
-    folded = aligned_fold(text)
-    marked = [False] * len(text)
-    for term in terms:
-        start = folded.find(term)
-        while start != -1:
-            if not any(marked[start : start + len(term)]):
-                for i in range(start, start + len(term)):
-                    marked[i] = True
-            start = folded.find(term, start + len(term))
-    starts = [i for i, m in enumerate(marked) if m and (i == 0 or not marked[i - 1])]
+    spans = _matches(aligned_fold(text), terms)
     begin = 0
-    if len(text) > width and starts:
-        best = max(starts, key=lambda s: sum(marked[s : s + width]))
-        begin = max(0, min(best - width // 5, len(text) - width))
+    if len(text) > width and spans:
+        # Start a little before the match whose window covers the most matched characters.
+        best = max(spans, key=lambda s: sum(min(b, s[0] + width) - a for a, b in spans if s[0] <= a < s[0] + width))
+        begin = max(0, min(best[0] - width // 5, len(text) - width))
     end = min(len(text), begin + width)
     parts = ["…" if begin > 0 else ""]
-    i = begin
-    while i < end:
-        j = i
-        while j < end and marked[j] == marked[i]:
-            j += 1
-        piece = html.escape(text[i:j], quote=True)
-        parts.append(f"<b>{piece}</b>" if marked[i] else piece)
-        i = j
+    position = begin
+    for a, b in spans:
+        if b <= begin or a >= end:
+            continue
+        a, b = max(a, begin), min(b, end)
+        parts.append(html.escape(text[position:a], quote=True))
+        parts.append(f"<b>{html.escape(text[a:b], quote=True)}</b>")
+        position = b
+    parts.append(html.escape(text[position:end], quote=True))
     if end < len(text):
         parts.append("…")
     return "".join(parts)
@@ -594,6 +609,11 @@ class SearchService:
             if current is None or current.catalog is not catalog:
                 current = SearchIndex.open(catalog, self._directory, extra_words=self._extra_words)
                 self._current = current
+                # The catalog and the index tables are large and live until the next reload: move
+                # them out of the collector's reach, or every full collection walks a hundred
+                # thousand paragraphs and a query that triggers one waits tens of milliseconds.
+                gc.collect()
+                gc.freeze()
             return current
 
     def warm(self) -> None:
