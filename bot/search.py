@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.core import Asker, Core
 from bot.dates import date_range, until
@@ -26,6 +27,9 @@ from reminders.occurrences import upcoming
 from store.catalog import Catalog
 from store.search import Hit, Results, SearchIndex, SearchService, snippet
 from store.tokenize import read_terms
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -217,10 +221,10 @@ def _fit(markup: str) -> str:
     return split_html(markup)[0]
 
 
-def install(services: object) -> SearchArea:
+def install(services: Services) -> SearchArea:
     """Add /search, the paging buttons and the plain-message hook to the core."""
-    core: Core = services.core  # type: ignore[attr-defined]
-    settings = services.settings  # type: ignore[attr-defined]
+    core = services.core
+    settings = services.settings
     directory = index_directory(settings.database_url)
     extra = read_terms(Path(settings.content_dir) / "terms.txt")
     service = SearchService(lambda: core.catalog, directory, extra)
@@ -233,7 +237,7 @@ def install(services: object) -> SearchArea:
         # A content change needs a new index; build it now, off the request path.
         threading.Thread(target=service.warm, name="search-index", daemon=True).start()
 
-    services.content_listeners.append(rebuild)  # type: ignore[attr-defined]
+    services.content_listeners.append(rebuild)
     return area
 
 

@@ -24,7 +24,7 @@ import shutil
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -592,7 +592,7 @@ class SearchService:
     searches; ``warm()`` opens it ahead of the first query.
     """
 
-    def __init__(self, catalog_of: object, directory: Path | None, extra_words: Sequence[str] = ()) -> None:
+    def __init__(self, catalog_of: Callable[[], Catalog], directory: Path | None, extra_words: Sequence[str] = ()) -> None:
         self._catalog_of = catalog_of
         self._directory = directory
         self._extra_words = tuple(extra_words)
@@ -600,7 +600,7 @@ class SearchService:
         self._lock = threading.Lock()
 
     def index(self) -> SearchIndex:
-        catalog = self._catalog_of()  # type: ignore[operator]
+        catalog = self._catalog_of()
         current = self._current
         if current is not None and current.catalog is catalog:
             return current
