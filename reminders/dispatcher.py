@@ -236,6 +236,8 @@ class Dispatcher:
         self._busy: set[int] = set()
         self._answered = asyncio.Event()
         self.is_postgres = engine.dialect.name == "postgresql"
+        self._active_subs: set[int] = set()
+        self._reminded: set[tuple[int, str, str]] = set()
 
     # -- the job ----------------------------------------------------------------------------------
 
@@ -308,6 +310,7 @@ class Dispatcher:
     # -- sending ----------------------------------------------------------------------------------
 
     async def _deliver(self, rows: list[Delivery]) -> int:
+        self._prepare(rows)
         queue = deque(rows)
         sent = 0
 
@@ -341,27 +344,44 @@ class Dispatcher:
                 return row
         return None
 
+    def _prepare(self, rows: list[Delivery]) -> None:
+        """Look up, for a whole claimed batch at once, what the per-row checks need: which
+        subscriptions were stopped and which moments this chat was already reminded of."""
+        sub_ids = {r.subscription_id for r in rows if r.subscription_id is not None}
+        keys = {(r.chat_id, r.occurrence_key, r.lead) for r in rows if r.kind == "reminder"}
+        with self.engine.connect() as conn:
+            active = set(conn.execute(
+                select(Subscription.id).where(Subscription.id.in_(sub_ids), Subscription.active.is_(True))  # type: ignore[union-attr, attr-defined]
+            ).scalars()) if sub_ids else set()
+            done: set[tuple[int, str, str]] = set()
+            if keys:
+                chats = {k[0] for k in keys}
+                found = conn.execute(
+                    select(Delivery.chat_id, Delivery.occurrence_key, Delivery.lead).where(
+                        Delivery.chat_id.in_(chats), Delivery.kind == "reminder",  # type: ignore[attr-defined]
+                        Delivery.status.in_((SENT, UNKNOWN)),  # type: ignore[attr-defined]
+                    )
+                )
+                done = {(c, o, lead) for c, o, lead in found if (c, o, lead) in keys}
+        self._active_subs = active
+        self._reminded = done
+        prepare = getattr(self.render, "prepare", None)
+        if prepare is not None:
+            prepare(rows)
+
     def _precheck(self, row: Delivery, now: dt.datetime) -> str | None:
         """A terminal status to record instead of sending, or None to send."""
         late = now - aware(row.due_at) > self.late_after
         if row.kind == "reminder" and late and row.starts_at is not None and aware(row.starts_at) <= now:
             return SKIPPED  # came due while we were down and the event has begun: too late to help
-        with session_scope(self.engine) as session:
-            if row.subscription_id is not None and row.kind == "reminder":
-                sub = session.get(Subscription, row.subscription_id)
-                if sub is None or not sub.active:
-                    return CANCELLED
-            if row.kind == "reminder":
-                # Following an event and its category gives two rows for one moment; send one.
-                twin = session.execute(
-                    select(Delivery.id).where(
-                        Delivery.chat_id == row.chat_id, Delivery.occurrence_key == row.occurrence_key,
-                        Delivery.lead == row.lead, Delivery.kind == "reminder", Delivery.id != row.id,
-                        Delivery.status.in_((SENT, UNKNOWN)),  # type: ignore[attr-defined]
-                    ).limit(1)
-                ).first()
-                if twin is not None:
-                    return MERGED
+        if row.kind == "reminder" and row.subscription_id is not None and row.subscription_id not in self._active_subs:
+            return CANCELLED
+        if row.kind == "reminder":
+            key = (row.chat_id, row.occurrence_key, row.lead)
+            # Following an event and its category gives two rows for one moment; send one.
+            if key in self._reminded:
+                return MERGED
+            self._reminded.add(key)
         return None
 
     async def _one(self, row: Delivery) -> int:
@@ -427,8 +447,8 @@ class Dispatcher:
             values["message_id"] = message_id
         if error:
             values["last_error"] = error[:1000]
-        with session_scope(self.engine) as session:
-            session.execute(
+        with self.engine.begin() as conn:  # one short transaction per message: a crash loses at most the in-flight
+            conn.execute(
                 update(Delivery).where(Delivery.id == row.id, Delivery.claimed_by == self.owner).values(**values)  # type: ignore[arg-type]
             )
 

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bot.dates import date_range, instant, until
@@ -24,6 +25,7 @@ from reminders.store import aware, subscriptions_of
 from reminders.zones import utc_offset
 from store.catalog import Catalog
 from store.db import session_scope
+from store.models import User
 from store.schema import Entry
 from store.users import get_user
 
@@ -78,6 +80,9 @@ def sources_line(entry: Entry, catalog: Catalog, lang: str) -> str:
     return f"<i>{_('Source')}: {cited}</i>"
 
 
+_STATIC: dict[tuple[object, ...], tuple[list[str], str]] = {}
+
+
 def reminder_reply(
     entry: Entry, occurrence: Occurrence, catalog: Catalog, now: dt.datetime, *, lang: str, user_zone: str,
     late: bool = False, subscription_id: int | None = None, delivery_id: int | None = None,
@@ -87,11 +92,19 @@ def reminder_reply(
     lines = [f"🔔 <b>{_('Reminder')}: {esc(entry.names.get(lang))}</b>"]
     if late:
         lines.append(f"<i>{_('Sent late: the bot was offline when this reminder was due.')}</i>")
-    lines += when_lines(entry, occurrence, user_zone, lang)
+    # Dates, zones and sources are the same for every reader of one occurrence in one zone and
+    # language; formatting them (Babel) costs more than the send itself in a large fan-out.
+    key = (id(catalog), catalog.version, entry.id, occurrence, user_zone, lang)
+    static = _STATIC.get(key)
+    if static is None:
+        if len(_STATIC) > 4096:
+            _STATIC.clear()
+        static = _STATIC[key] = (when_lines(entry, occurrence, user_zone, lang), sources_line(entry, catalog, lang))
+    lines += static[0]
     if entry.place:
         lines.append(f"📍 {esc(entry.place.get(lang))}")
     lines.append(f"⏳ {how_long(now, occurrence, lang)}")
-    lines.append(sources_line(entry, catalog, lang))
+    lines.append(static[1])
     buttons: list[Button] = []
     if subscription_id is not None:
         buttons.append(Button(f"🔕 {_('Unsubscribe')}", data=f"uns:{subscription_id}"))
@@ -144,8 +157,20 @@ class Renderer:
         self.catalog = catalog
         self.default_lang = default_lang
         self.default_zone = default_zone
+        self._readers: dict[int, tuple[str, str]] = {}
+
+    def prepare(self, rows: list[Delivery]) -> None:
+        """Read the language and zone of a batch's readers in one query (the dispatcher calls this)."""
+        ids = {r.user_id for r in rows}
+        with self.engine.connect() as conn:
+            found = {uid: (lang, zone) for uid, lang, zone in
+                     conn.execute(select(User.id, User.language, User.timezone).where(User.id.in_(ids)))}  # type: ignore[attr-defined]
+        self._readers = {uid: ((found.get(uid) or (None, None))[0] or self.default_lang,
+                               (found.get(uid) or (None, None))[1] or self.default_zone) for uid in ids}
 
     def reader(self, user_id: int) -> tuple[str, str]:
+        if user_id in self._readers:
+            return self._readers[user_id]
         with session_scope(self.engine) as session:
             user = get_user(session=session, user_id=user_id)
             if user is None:

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from telegram import Bot
 from telegram.request import HTTPXRequest
@@ -36,6 +37,7 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--no-elect", action="store_true", help="dispatch even without the advisory lock")
     top.add_argument("--plan", action="store_true", help="run the periodic planner too")
     top.add_argument("--exit-when-idle", action="store_true")
+    top.add_argument("--start-file", help="wait until this file exists before dispatching (tests start replicas together)")
     return top
 
 
@@ -55,6 +57,8 @@ async def run(args: argparse.Namespace) -> int:
     sys.stdout.write(f"worker {dispatcher.owner} started\n")
     sys.stdout.flush()
     try:
+        while args.start_file and not Path(args.start_file).exists():
+            await asyncio.sleep(0.02)
         while True:
             if args.plan and dispatcher.ensure_leader():
                 plan_periodic(engine, catalog, clock.now())

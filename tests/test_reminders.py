@@ -93,7 +93,7 @@ async def test_custom_leads_and_the_readers_zone_beside_the_venues(
     services.core.command("subscribe", "WUF12 7d 2h", who)
     clock.set(dt.datetime(2024, 10, 27, 23, 0, tzinfo=UTC))
     dispatcher = dispatcher_for(services, bot)
-    await run_until(services, dispatcher, clock, dt.datetime(2024, 11, 4, tzinfo=UTC), dt.timedelta(minutes=30))
+    await run_until(services, dispatcher, clock, dt.datetime(2024, 11, 4, tzinfo=UTC), dt.timedelta(days=1))
     sent = texts(server, 502)
     assert len(sent) == 2
     week = plain_text(sent[0])
@@ -181,7 +181,7 @@ async def test_daily_digest_at_the_users_hour(engine: Engine, clock: FixedClock,
     assert "Your week ahead" in digest and "World Habitat Day" in digest and "World Cities Day" not in digest
     [off] = services.core.command("digest", "off", who)
     assert "off" in off.text
-    await run_until(services, dispatcher, clock, dt.datetime(2024, 10, 4, tzinfo=UTC), H)
+    await run_until(services, dispatcher, clock, dt.datetime(2024, 10, 4, tzinfo=UTC), dt.timedelta(days=1))
     assert len(texts(server, 508)) == 1
 
 
@@ -198,7 +198,7 @@ async def test_forget_leaves_nothing_of_the_user_in_any_table(
     services.core.command("digest", "on", who)
     other = services.asker(510, "en", chat_id=510)
     services.core.command("subscribe", "WUF12", other)
-    await run_until(services, dispatcher_for(services, bot), clock, dt.datetime(2024, 10, 6, tzinfo=UTC), H)
+    await run_until(services, dispatcher_for(services, bot), clock, dt.datetime(2024, 10, 6, tzinfo=UTC), dt.timedelta(days=1))
     [snooze_source] = [r for r in rows_of(engine) if r.user_id == uid and r.status == SENT][:1]
     services.core.callback(f"snz:{snooze_source.id}", who)
     [done] = services.core.command("forget", "", who)
@@ -262,7 +262,7 @@ async def test_blocked_user_one_attempt_and_subscriptions_deactivated(
     services.core.command("subscribe", "all 1d", services.asker(513, "en", chat_id=513))
     server.block(513)
     dispatcher = dispatcher_for(services, bot)
-    await run_until(services, dispatcher, clock, dt.datetime(2024, 11, 10, tzinfo=UTC), dt.timedelta(hours=6))
+    await run_until(services, dispatcher, clock, dt.datetime(2024, 11, 10, tzinfo=UTC), dt.timedelta(days=1))
     attempts = server.sent("sendMessage", chat_id=513, include_failed=True)
     assert len(attempts) == 1
     rows = rows_of(engine)
@@ -276,7 +276,7 @@ async def test_chat_not_found_is_treated_like_a_block(engine: Engine, clock: Fix
     services, area = make_services(engine, clock)
     services.core.command("subscribe", "WUF12 30d", services.asker(514, "en", chat_id=514))
     server.unknown_chat(514)
-    await run_until(services, dispatcher_for(services, bot), clock, dt.datetime(2024, 10, 6, tzinfo=UTC), H)
+    await run_until(services, dispatcher_for(services, bot), clock, dt.datetime(2024, 10, 6, tzinfo=UTC), dt.timedelta(days=1))
     [row] = rows_of(engine)
     assert (row.status, row.attempts) == (GONE, 1)
 
@@ -336,7 +336,7 @@ async def test_migrated_group_gets_the_reminder_at_its_new_id(
     services.core.command("subscribe", "WUF12 30d 7d", services.asker(515, "en", chat_id=group))
     server.fail("sendMessage", chat_id=group, migrate_to_chat_id=supergroup, times=None)
     dispatcher = dispatcher_for(services, bot)
-    await run_until(services, dispatcher, clock, dt.datetime(2024, 10, 29, tzinfo=UTC), dt.timedelta(hours=6))
+    await run_until(services, dispatcher, clock, dt.datetime(2024, 10, 29, tzinfo=UTC), dt.timedelta(days=1))
     assert len(texts(server, supergroup)) == 2
     with session_scope(engine) as session:
         sub = session.execute(select(Subscription)).scalars().one()
@@ -396,7 +396,7 @@ async def test_following_an_event_twice_sends_one_reminder(engine: Engine, clock
     services.core.command("subscribe", "WUF12 30d", who)
     services.core.command("subscribe", "wuf 30d", who)
     services.core.command("subscribe", "all 30d", who)
-    await run_until(services, dispatcher_for(services, bot), clock, dt.datetime(2024, 10, 6, tzinfo=UTC), H)
+    await run_until(services, dispatcher_for(services, bot), clock, dt.datetime(2024, 10, 6, tzinfo=UTC), dt.timedelta(days=1))
     assert len(texts(server, 519)) == 1
 
 
@@ -457,7 +457,7 @@ async def test_content_change_replans_cancels_and_tells_each_subscriber_once(
     await dispatcher.run_once()
     assert len(texts(server, 522)) == 1
     # Reminders follow the new dates: 7 days before 11 November.
-    await run_until(services, dispatcher, clock, dt.datetime(2024, 11, 5, tzinfo=UTC), dt.timedelta(hours=6))
+    await run_until(services, dispatcher, clock, dt.datetime(2024, 11, 5, tzinfo=UTC), dt.timedelta(days=1))
     assert any("in 7 days" in t for t in texts(server, 522))
     assert not any("World Cities Day" in t and "Reminder" in t for t in texts(server, 524))
 
@@ -486,7 +486,7 @@ async def test_chinese_replies(engine: Engine, clock: FixedClock, server: FakeBo
         session.add(User(id=526, language="zh", created_at=clock.now()))
     [reply] = services.core.command("subscribe", "世界城市论坛第十二届会议", who)
     assert "已订阅" in reply.text and "提前 30 天" in reply.text
-    await run_until(services, dispatcher_for(services, bot), clock, dt.datetime(2024, 10, 6, tzinfo=UTC), H)
+    await run_until(services, dispatcher_for(services, bot), clock, dt.datetime(2024, 10, 6, tzinfo=UTC), dt.timedelta(days=1))
     [sent] = texts(server, 526)
     assert "提醒" in sent and "开罗" in sent and "还有 30 天" in sent and "会场时间" in sent
 
