@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, inspect, update
+from sqlalchemy import Column, MetaData, Table, func, inspect, update
 from sqlmodel import Session, SQLModel, col, select
 
 from bot.core import Asker, Handler
@@ -679,17 +679,22 @@ class AdminArea:
 # -- statistics from other areas' tables (read only if they exist) ---------------------------
 
 
-def _table(session: Session, names: tuple[str, ...]):  # type: ignore[no-untyped-def]
-    """The first of ``names`` that is a known table and exists in the database, else None."""
+def _table(session: Session, names: tuple[str, ...]) -> Table | None:
+    """The first of ``names`` that exists in the database, else None.
+
+    Other areas' tables are read only if present: a model registered in SQLModel's metadata is
+    used as it is, a table created by code not imported here is reflected from the database.
+    """
     tables = SQLModel.metadata.tables
-    inspector = inspect(session.connection())
+    connection = session.connection()
+    inspector = inspect(connection)
     for name in names:
-        if name in tables and inspector.has_table(name):
-            return tables[name]
+        if inspector.has_table(name):
+            return tables[name] if name in tables else Table(name, MetaData(), autoload_with=connection)
     return None
 
 
-def _column(table, *names: str):  # type: ignore[no-untyped-def]
+def _column(table: Table, *names: str) -> Column | None:  # type: ignore[type-arg]
     for name in names:
         if name in table.c:
             return table.c[name]
