@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import logging
 import sys
+import time
 from pathlib import Path
 
 from telegram import Bot
@@ -41,6 +42,12 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def wait_for_file(path: Path) -> None:
+    """Block until ``path`` exists (a starting gun for replicas in tests)."""
+    while not path.exists():
+        time.sleep(0.02)
+
+
 async def run(args: argparse.Namespace) -> int:
     engine = make_engine(args.database_url)
     create_schema(engine)
@@ -57,8 +64,8 @@ async def run(args: argparse.Namespace) -> int:
     sys.stdout.write(f"worker {dispatcher.owner} started\n")
     sys.stdout.flush()
     try:
-        while args.start_file and not Path(args.start_file).exists():
-            await asyncio.sleep(0.02)
+        if args.start_file:
+            await asyncio.to_thread(wait_for_file, Path(args.start_file))
         while True:
             if args.plan and dispatcher.ensure_leader():
                 plan_periodic(engine, catalog, clock.now())

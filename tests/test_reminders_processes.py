@@ -49,9 +49,9 @@ async def spawn(database_url: str, server: FakeBotApi, *extra: str) -> asyncio.s
     )
 
 
-async def finish(process: asyncio.subprocess.Process, timeout: float = 40) -> None:
+async def finish(process: asyncio.subprocess.Process, limit: float = 40) -> None:
     try:
-        await asyncio.wait_for(process.wait(), timeout)
+        await asyncio.wait_for(process.wait(), limit)
     except TimeoutError:
         process.kill()
         await process.wait()
