@@ -7,6 +7,7 @@ figures measure something. They run through the real search area on the real con
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ def report(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str], l
             if reporter is not None:
                 reporter.write_line(line)
             else:  # pragma: no cover - pytest always has a terminal reporter unless -p no:terminal
-                print(line)
+                sys.stdout.write(line + "\n")
 
 
 def test_labelled_queries_meet_hit_at_1_and_hit_at_3(
