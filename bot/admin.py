@@ -47,6 +47,8 @@ MAX_ERRORS_SHOWN = 20
 MAX_IDS_SHOWN = 30
 AUDIT_DEFAULT = 20
 AUDIT_MAX = 100
+#: Commands that change nothing; the others write their own audit record with the outcome.
+READ_ONLY = frozenset({"version", "stats", "audit"})
 ALLOWED_TAGS = {"b", "i", "u", "s", "code", "pre", "a", "blockquote", "tg-spoiler"}
 _TAG = re.compile(r"<(/?)([a-zA-Z-]+)[^>]*>")
 
@@ -253,10 +255,15 @@ class AdminArea:
         return [Reply("⛔ " + _("Not authorized: this command is for admins."))]
 
     def _guarded(self, action: str, handler: Handler) -> Handler:
+        """Refuse non-admins; audit the commands that do not audit themselves (the read-only ones)."""
+
         def run(args: str, who: Asker) -> list[Reply]:
             if not who.is_admin:
                 return self.deny(action, who, args)
-            return handler(args, who)
+            replies = handler(args, who)
+            if action in READ_ONLY or (action == "admin" and args.strip().lower() in ("", "list")):
+                self.audit_record(who, action, args[:200], "ok")
+            return replies
 
         run.__doc__ = handler.__doc__
         return run

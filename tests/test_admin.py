@@ -6,6 +6,7 @@ own database, SQLite and PostgreSQL. What is asserted is what an admin or a dele
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import shutil
@@ -43,7 +44,7 @@ class Live:
     content: Path  # this test's CONTENT_DIR
 
     def who(self, user_id: int = ADMIN, lang: str = "en") -> Asker:
-        return self.services.asker(user_id, lang)
+        return self.services.asker(user_id, lang, chat_id=user_id)
 
     def say(self, text: str, user_id: int = ADMIN, lang: str = "en") -> str:
         """What the user reads after sending ``text`` (all replies, tags removed)."""
@@ -246,7 +247,8 @@ def yaml_of(live: Live, rel: str) -> bytes:
     return (live.content / rel).read_bytes()
 
 
-def test_uploaded_yaml_replaces_its_file_and_keeps_the_previous_one(live: Live) -> None:
+def test_uploaded_yaml_replaces_its_file_and_keeps_the_previous_one(live_sqlite: Live) -> None:
+    live = live_sqlite
     original = yaml_of(live, "entries/sessions.yaml")
     changed = original.replace(b"start: 2023-06-05, end: 2023-06-09", b"start: 2023-06-05, end: 2023-06-10")
     assert changed != original
@@ -403,7 +405,8 @@ ADMIN_COMMANDS = ["/reload", "/reload dry-run", "/version", "/rollback", "/admin
                   "/stats", "/broadcast hello", "/audit"]
 
 
-def test_a_non_admin_can_do_none_of_it(live: Live) -> None:
+def test_a_non_admin_can_do_none_of_it(live_sqlite: Live) -> None:
+    live = live_sqlite
     before = live.database_state()
     live.edit("entries/sessions.yaml", ha2_block(once("start: 2023-06-05", "start: 2023-06-06")))
     for command in ADMIN_COMMANDS:
@@ -437,17 +440,18 @@ def test_admins_added_and_removed_by_command(live_sqlite: Live) -> None:
 
 def test_stats_and_audit(live_sqlite: Live, clock: FixedClock) -> None:
     live = live_sqlite
-    import datetime as dt
-
     live.say("/lang zh", STRANGER)
+    assert "世界城市论坛第十二届会议" in live.say("/subscribe WUF12", STRANGER)
     clock.advance(dt.timedelta(hours=26, minutes=5))
     stats = live.say("/stats")
     assert "Users: 1" in stats
+    assert "Active subscriptions by event: WUF12 1" in stats
+    assert re.search(r"Reminders in the last 7 days: pending \d+, sent 0, failed 0, unknown 0", stats)
+    assert "Searches without a result (7 days): " in stats
     assert "Uptime: 1 d 2 h 5 min" in stats
     assert content_digest(live.content)[:12] in stats
-    assert "Reminders in the last 7 days" in stats and "Searches without a result" in stats
     audit = live.say("/audit 3")
-    assert "stats" not in audit or "ok" in audit
+    assert re.search(rf"· {ADMIN} · stats · ok", audit)
     assert "Usage" in live.say("/audit many")
 
 

@@ -48,12 +48,13 @@ class Bot:
             assert_telegram_html(message["text"])
         return [parse_telegram_html(m["text"])[0] for m in sent[before:]]
 
-    async def wait_for_text(self, chat_id: int, fragments: tuple[str, ...], timeout: float = 8.0) -> dict:  # type: ignore[type-arg]  # noqa: ASYNC109
-        """The first message to ``chat_id`` containing one of ``fragments``, waiting without sleeping."""
-        count = 1
+    async def wait_for_text(self, chat_id: int, fragments: tuple[str, ...], *, skip: int = 0,
+                            timeout: float = 8.0) -> dict:  # type: ignore[type-arg]  # noqa: ASYNC109
+        """The first message to ``chat_id`` after the first ``skip`` with one of ``fragments`` (no sleeping)."""
+        count = skip + 1
         while True:
             sent = await self.server.wait_for("sendMessage", count=count, chat_id=chat_id, timeout=timeout)
-            for message in sent:
+            for message in sent[skip:]:
                 if any(fragment in message["text"] for fragment in fragments):
                     return message
             count = len(sent) + 1
@@ -88,7 +89,8 @@ async def bot(valid_content: Path, valid_template: Path, tmp_path: Path) -> Asyn
 
 async def test_done_when_reload_shows_new_date_and_subscribers_are_told_once(bot: Bot) -> None:
     [subscribed] = await bot.say("/subscribe WUF12", DELEGATE)
-    assert "WUF12" in subscribed or "World Urban Forum" in subscribed
+    assert "Twelfth session of the World Urban Forum" in subscribed
+    skip = len(bot.server.sent("sendMessage", chat_id=DELEGATE))  # the confirmation names the dates too
     path = bot.content / "entries" / "meetings.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace(
         "dates: {start: 2024-11-04, end: 2024-11-08}", "dates: {start: 2024-11-05, end: 2024-11-09}"), encoding="utf-8")
@@ -103,9 +105,10 @@ async def test_done_when_reload_shows_new_date_and_subscribers_are_told_once(bot
     old_dates = ("2024年11月4日至8日", "4–8 November 2024")  # the notice names the old dates
 
     def notices() -> list[dict]:  # type: ignore[type-arg]
-        return [m for m in bot.server.sent("sendMessage", chat_id=DELEGATE) if any(d in m["text"] for d in old_dates)]
+        later = bot.server.sent("sendMessage", chat_id=DELEGATE)[skip:]
+        return [m for m in later if any(d in m["text"] for d in old_dates)]
 
-    notice = await bot.wait_for_text(DELEGATE, old_dates)
+    notice = await bot.wait_for_text(DELEGATE, old_dates, skip=skip)
     assert "2024年11月5日至9日" in notice["text"] or "5–9 November 2024" in notice["text"]
     assert len(notices()) == 1
     assert "Not authorized" in (await bot.say("/reload", DELEGATE))[0]
