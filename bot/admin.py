@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Column, MetaData, Table, func, inspect, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
 from bot.core import Asker, Handler
@@ -236,7 +237,7 @@ class AdminArea:
     # -- plumbing ------------------------------------------------------------------------------
 
     @property
-    def engine(self):  # type: ignore[no-untyped-def]
+    def engine(self) -> Engine:
         return self.services.engine
 
     def now(self) -> dt.datetime:
