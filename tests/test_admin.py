@@ -477,3 +477,30 @@ def test_chinese_admin_replies(live_sqlite: Live) -> None:
     live = live_sqlite
     assert "未获授权" in live.say("/reload", STRANGER, lang="zh")
     assert "内容版本" in live.say("/version", lang="zh")
+
+
+def test_repeated_rollbacks_walk_back_through_history(engine) -> None:  # type: ignore[no-untyped-def]
+    """A → B → C, rollback to B, rollback again to A (not back to C)."""
+    from store import admin_store as st
+
+    def apply(digest: str, target: int | None = None) -> int:
+        with session_scope(engine) as session:
+            row = ContentVersion(digest=digest, applied_at=T0, applied_by="t")
+            session.add(row)
+            session.flush()
+            st.save_snapshot(session=session, digest=digest, archive=b"zip " + digest.encode(), now=T0)
+            if target is not None:
+                st.mark_rollback(session=session, version_id=row.id, target_version_id=target)  # type: ignore[arg-type]
+            return row.id  # type: ignore[return-value]
+
+    a, b, _c = apply("a" * 64), apply("b" * 64), apply("c" * 64)
+    with session_scope(engine) as session:
+        target = st.previous_version(session=session)
+    assert target is not None and target.id == b
+    apply("b" * 64, target=b)
+    with session_scope(engine) as session:
+        target = st.previous_version(session=session)
+    assert target is not None and target.id == a
+    apply("a" * 64, target=a)
+    with session_scope(engine) as session:
+        assert st.previous_version(session=session) is None
