@@ -17,15 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from reminders.models import PENDING, SKIPPED, Delivery, DigestSetting, PlannerState, Subscription
+from reminders.models import PENDING, SKIPPED, DigestSetting, PlannerState, Subscription
 from reminders.occurrences import Lead, Occurrence, due_at, occurrences, parse_leads
 from reminders.store import CATEGORY, ENTRY, aware
 from store.catalog import Catalog
@@ -40,7 +39,6 @@ AHEAD = dt.timedelta(days=2)
 LATE_AFTER = dt.timedelta(minutes=15)
 #: Kinds of entries that have a time and can be followed.
 FOLLOWABLE = frozenset({Kind.EVENT, Kind.MEETING, Kind.SESSION})
-INSERT_CHUNK = 5000
 
 
 def followable(entry: Entry) -> bool:
@@ -74,19 +72,47 @@ class _Group:
     rows: list[tuple[int, int, int, dt.datetime]] = field(default_factory=list)  # id, user, chat, created
 
 
-def _insert(engine: Engine, rows: list[dict[str, object]]) -> int:
-    """Insert rows; a key that exists already is left alone (ON CONFLICT DO NOTHING)."""
+_COLUMNS = ("key", "kind", "subscription_id", "user_id", "chat_id", "entry_id", "occurrence_key", "lead", "due_at",
+            "starts_at", "available_at", "status", "late", "attempts")
+
+
+def _stamp_for(engine: Engine) -> Callable[[dt.datetime], object]:
+    """How a UTC datetime is written by the fast insert: as is for psycopg, or in SQLAlchemy's
+    SQLite text format (which its own bound parameters compare with)."""
+    if engine.dialect.name == "postgresql":
+        return lambda moment: moment
+    return lambda moment: moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _insert(engine: Engine, rows: list[tuple[object, ...]]) -> int:
+    """Insert rows (tuples in ``_COLUMNS`` order, datetimes stamped by ``_stamp_for``); a key
+    that exists already is left alone (ON CONFLICT DO NOTHING).
+
+    A first plan can write hundreds of thousands of rows, so this skips SQLAlchemy's per-value
+    type processing: PostgreSQL gets them through COPY into a temporary table and one
+    ``INSERT … SELECT … ON CONFLICT DO NOTHING``; SQLite gets one prepared ``executemany``.
+    """
     if not rows:
         return 0
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-    written = 0
+    columns = ", ".join(_COLUMNS)
     with engine.begin() as conn:
-        for start in range(0, len(rows), INSERT_CHUNK):
-            chunk = rows[start : start + INSERT_CHUNK]
-            stmt = dialect.insert(Delivery.__table__).on_conflict_do_nothing(index_elements=["key"])  # type: ignore[attr-defined]
-            result = conn.execute(stmt, chunk)
-            written += max(result.rowcount, 0)
-    return written
+        if engine.dialect.name == "postgresql":
+            raw = conn.connection.driver_connection
+            with raw.cursor() as cur:  # type: ignore[union-attr]
+                cur.execute("CREATE TEMP TABLE IF NOT EXISTS plan_rows (LIKE reminder_outbox INCLUDING DEFAULTS) "
+                            "ON COMMIT DELETE ROWS")
+                with cur.copy(f"COPY plan_rows ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                cur.execute(f"INSERT INTO reminder_outbox ({columns}) SELECT {columns} FROM plan_rows "
+                            "ON CONFLICT (key) DO NOTHING")
+                return max(cur.rowcount, 0)
+        placeholders = ", ".join("?" for _ in _COLUMNS)
+        before = conn.exec_driver_sql("SELECT total_changes()").scalar() or 0
+        conn.exec_driver_sql(
+            f"INSERT INTO reminder_outbox ({columns}) VALUES ({placeholders}) ON CONFLICT (key) DO NOTHING", rows)
+        after = conn.exec_driver_sql("SELECT total_changes()").scalar() or 0
+        return int(after - before)
 
 
 def _candidates(
@@ -140,7 +166,8 @@ def plan(
                   default=dt.timedelta(days=31))
     # Occurrences still running a day ago, up to those a longest lead before hi can reach.
     window = (now - dt.timedelta(days=1), hi + longest)
-    out: list[dict[str, object]] = []
+    out: list[tuple[object, ...]] = []
+    stamp = _stamp_for(engine)
     for (kind, target, leads_text, zone), group in groups.items():
         leads = _leads(leads_text, lead_cache)
         for occurrence, lead, due in _candidates(catalog, kind, target, leads, zone, window, occurrence_cache):
@@ -149,18 +176,16 @@ def plan(
             starts = occurrence.starts_at.astimezone(dt.UTC)
             late = now - due > late_after
             status = SKIPPED if late and starts <= now else PENDING
+            # Everything but the subscription is shared by the group: format it once.
+            occ_key, lead_text, due_v, starts_v = occurrence.key, lead.text, stamp(due), stamp(starts)
+            suffix = f":{occ_key}:{lead_text}"
             for sub_id, user_id, chat_id, created in group.rows:
                 if due <= created:
                     continue  # due before (or as) they subscribed: not owed, not even late
-                stats.candidates += 1
-                stats.skipped += status == SKIPPED
-                out.append({
-                    "key": f"r:{sub_id}:{occurrence.key}:{lead.text}", "kind": "reminder",
-                    "subscription_id": sub_id, "user_id": user_id, "chat_id": chat_id,
-                    "entry_id": occurrence.entry_id, "occurrence_key": occurrence.key, "lead": lead.text,
-                    "due_at": due, "starts_at": starts, "available_at": due, "status": status,
-                    "late": False, "attempts": 0,
-                })
+                out.append((f"r:{sub_id}{suffix}", "reminder", sub_id, user_id, chat_id, occurrence.entry_id,
+                            occ_key, lead_text, due_v, starts_v, due_v, status, False, 0))
+    stats.candidates = len(out)
+    stats.skipped = sum(1 for row in out if row[11] == SKIPPED)
     stats.written = _insert(engine, out)
     return stats
 
@@ -187,7 +212,8 @@ def plan_digests(
     if user_ids is not None:
         query = query.where(DigestSetting.user_id.in_(list(user_ids)))  # type: ignore[attr-defined]
     start = max(lo or now, now - LATE_AFTER)
-    out: list[dict[str, object]] = []
+    stamp = _stamp_for(engine)
+    out: list[tuple[object, ...]] = []
     with engine.connect() as conn:
         settings = list(conn.execute(query))
     for user_id, chat_id, at, zone in settings:
@@ -199,12 +225,8 @@ def plan_digests(
             if moment > hi:
                 break
             if moment > start:
-                out.append({
-                    "key": f"d:{user_id}:{day.isoformat()}", "kind": "digest", "subscription_id": None,
-                    "user_id": user_id, "chat_id": chat_id, "entry_id": None, "occurrence_key": day.isoformat(),
-                    "lead": at, "due_at": moment, "starts_at": None, "available_at": moment,
-                    "status": PENDING, "late": False, "attempts": 0,
-                })
+                out.append((f"d:{user_id}:{day.isoformat()}", "digest", None, user_id, chat_id, None, day.isoformat(),
+                            at, stamp(moment), None, stamp(moment), PENDING, False, 0))
             day += dt.timedelta(days=1)
     return _insert(engine, out)
 

@@ -119,6 +119,7 @@ async def test_two_dispatchers_claiming_together_never_share_a_row(
     for worker in workers:  # both running before either may claim
         assert worker.stdout is not None
         assert b"started" in await asyncio.wait_for(worker.stdout.readline(), 30)
+    server.delay("sendMessage", 0.02, times=None)  # each send takes a while, so both are busy at once
     go.touch()
     for worker in workers:
         await finish(worker)
