@@ -85,7 +85,13 @@ def main(argv: list[str] | None = None) -> int:
             services = build_services(settings, clock)
             if args.command == "ask":
                 return ask(services, args.text, args.lang, args.jsonl)
-            return run_console(services)
+            from reminders.runtime import start_console_reminders  # due reminders print in the console
+
+            stop_reminders = start_console_reminders(services, write=lambda text: (sys.stdout.write(text), sys.stdout.flush()))
+            try:
+                return run_console(services)
+            finally:
+                stop_reminders()
         from bot.app import build_application
 
         build_application(settings, clock).run_polling(allowed_updates=None)

@@ -80,7 +80,7 @@ def _lead_words(lead: Lead, lang: str) -> str:
 
 
 def leads_label(text: str, lang: str) -> str:
-    return ", ".join(_lead_words(lead, lang) for lead in parse_leads(text))
+    return ("、" if lang == "zh" else ", ").join(_lead_words(lead, lang) for lead in parse_leads(text))
 
 
 def category_label(category: str, lang: str) -> str:

@@ -59,7 +59,7 @@ class Reminders:
         stats = plan_periodic(self.services.engine, self.services.catalog, self.services.clock.now(),
                               default_zone=self.services.settings.default_timezone, late_after=self.late_after)
         if stats.written or stats.digests:
-            log.info("planned %d reminders, %d digests", stats.written, stats.digests)
+            log.debug("planned %d reminders, %d digests", stats.written, stats.digests)
 
     async def dispatch(self) -> int:
         return await self.dispatcher.run_once()

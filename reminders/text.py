@@ -30,6 +30,11 @@ from store.schema import Entry
 from store.users import get_user
 
 
+def colon(lang: str) -> str:
+    """Chinese text takes the full-width colon."""
+    return "：" if lang == "zh" else ": "
+
+
 def find_occurrence(entry: Entry, occurrence_key: str) -> Occurrence | None:
     """The occurrence a delivery was planned for (its key ends with the first day)."""
     _id, _sep, first = occurrence_key.rpartition("@")
@@ -53,10 +58,10 @@ def when_lines(entry: Entry, occurrence: Occurrence, user_zone: str, lang: str) 
     user_start = venue_start.astimezone(ZoneInfo(user_zone))
     venue = f"{instant(venue_start, lang)} {utc_offset(occurrence.zone, venue_start)}"
     if user_zone == occurrence.zone:
-        lines.append(f"🕗 {_('Starts')}: {esc(venue)}")
+        lines.append(f"🕗 {_('Starts')}{colon(lang)}{esc(venue)}")
     else:
         mine = f"{instant(user_start, lang)} {utc_offset(user_zone, venue_start)}"
-        lines.append(f"🕗 {_('Starts')}: {esc(mine)} — {_('at the venue')}: {esc(venue)}")
+        lines.append(f"🕗 {_('Starts')}{colon(lang)}{esc(mine)} — {_('at the venue')}{colon(lang)}{esc(venue)}")
     return lines
 
 
@@ -77,7 +82,7 @@ def sources_line(entry: Entry, catalog: Catalog, lang: str) -> str:
     _ = gettext_for(lang)
     sources = list(entry.dates.sources if entry.dates else []) + list(entry.sources)
     cited = "; ".join(dict.fromkeys(cite(s, catalog, lang) for s in sources[:3]))
-    return f"<i>{_('Source')}: {cited}</i>"
+    return f"<i>{_('Source')}{colon(lang)}{cited}</i>"
 
 
 _STATIC: dict[tuple[object, ...], tuple[list[str], str]] = {}
@@ -89,7 +94,7 @@ def reminder_reply(
 ) -> Reply:
     """What, when (reader's zone and venue's), where, how long until, source; Unsubscribe/Snooze."""
     _ = gettext_for(lang)
-    lines = [f"🔔 <b>{_('Reminder')}: {esc(entry.names.get(lang))}</b>"]
+    lines = [f"🔔 <b>{_('Reminder')}{colon(lang)}{esc(entry.names.get(lang))}</b>"]
     if late:
         lines.append(f"<i>{_('Sent late: the bot was offline when this reminder was due.')}</i>")
     # Dates, zones and sources are the same for every reader of one occurrence in one zone and
