@@ -243,6 +243,9 @@ class RemindersArea:
         assert who.user_id is not None and chat is not None
         with session_scope(self.services.engine) as session:
             user = ensure_user(session=session, user_id=who.user_id, now=self.now())
+            if user.language is None:
+                user.language = who.lang  # reminders arrive later, without Telegram's language_code
+                session.add(user)
             zone = user.timezone or who.timezone
             sub, _new = subscribe(session=session, user_id=who.user_id, chat_id=chat, target_kind=kind,
                                   target=target, leads=leads, now=self.now())
