@@ -6,6 +6,7 @@ Nothing connects at import time: the database and content open in ``post_init`` 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import BotCommand, BotCommandScopeDefault
@@ -80,4 +81,18 @@ def live_hooks(app: Application) -> list:  # type: ignore[type-arg]
     """Start-up work of the areas once services exist (scheduling the reminder jobs, say)."""
     from reminders.runtime import start_jobs  # planner and dispatcher as JobQueue jobs
 
-    return [admin.install_menus, start_jobs]
+    return [admin.install_menus, start_jobs, watch_content_version]
+
+
+CONTENT_CHECK_SECONDS = 30
+
+
+async def watch_content_version(app: Application) -> None:  # type: ignore[type-arg]
+    """Replicas that did not run /reload switch to the new content within CONTENT_CHECK_SECONDS."""
+
+    async def check(context: BotContext) -> None:
+        await asyncio.to_thread(context.services.refresh_from_database)
+
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(check, interval=CONTENT_CHECK_SECONDS, first=CONTENT_CHECK_SECONDS,
+                                    name="content-version")

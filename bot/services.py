@@ -56,6 +56,24 @@ class Services:
         """Switch to new content in one reference assignment: no query sees a mix."""
         self.core.catalog = catalog
 
+    def refresh_from_database(self) -> bool:
+        """Pick up content that another replica applied: rebuild the catalog if the stored version differs.
+
+        Skipped while this process is reloading (it swaps the catalog itself when done).
+        """
+        if not self.reload_lock.acquire(blocking=False):
+            return False
+        try:
+            digest = live_digest(self.engine)
+            if digest is None or digest == self.catalog.version:
+                return False
+            with session_scope(self.engine) as session:
+                self.swap_catalog(Catalog.from_session(session))
+            log.info("content version %s picked up from the database", digest[:12])
+            return True
+        finally:
+            self.reload_lock.release()
+
     def asker(self, user_id: int | None, language_code: str | None = None, chat_id: int | None = None) -> Asker:
         """Who is asking: stored preferences first, then Telegram's language, then the defaults."""
         lang = pick_language(language_code, self.settings.default_language)
