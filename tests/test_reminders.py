@@ -139,9 +139,9 @@ async def test_subscribe_button_on_cards_and_deep_links(engine: Engine, clock: F
     assert "Subscribed to" in mangled.text and "Second session" in mangled.text
     [everything] = services.core.callback("sub:all", services.asker(506, "zh", chat_id=506))
     assert "全部" in everything.text or "everything" in everything.text
-    [nothing] = services.core.command("subscribe", "res-2/7", services.asker(506, "en", chat_id=506))
+    [nothing] = services.core.command("subscribe", "res-2/7", services.asker(530, "en", chat_id=530))
     assert "no dates" in nothing.text
-    [bad] = services.core.command("subscribe", "WUF12 7x", services.asker(506, "en", chat_id=506))
+    [bad] = services.core.command("subscribe", "WUF12 7x", services.asker(530, "en", chat_id=530))
     assert "lead time “7x”" in bad.text
 
 
