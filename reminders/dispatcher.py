@@ -18,6 +18,7 @@ Why it is built this way:
 * **Limits.** ``Pacer`` allows a new request only while fewer than 30 requests were in flight or
   answered within the last second, counted from *answers*: a request's arrival at Telegram lies
   between its start and its answer, so no one-second window at Telegram can hold more than 30.
+  Starts are also spaced 1/30 s apart, so the 30 are spread over the second, not one burst.
   Each chat waits 1 s between messages. A 429 pauses everything for ``retry_after`` and is not
   counted as an attempt.
 * **Faults.** 403 (blocked, deactivated) and 400 "chat not found" deactivate the chat's
@@ -116,6 +117,7 @@ class Pacer:
         self.pauses: list[tuple[float, float]] = []  # (from, until) on the monotonic clock
         self._answers: deque[float] = deque()
         self._in_flight = 0
+        self._next_start = float("-inf")
         self._chat_next: dict[int, float] = {}
 
     async def acquire(self) -> None:
@@ -127,8 +129,15 @@ class Pacer:
                 continue
             while self._answers and self._answers[0] <= now - self.window:
                 self._answers.popleft()
+            if now < self._next_start:  # spread sends evenly instead of bursts of 30
+                await self.sleep(self._next_start - now)
+                continue
             if self._in_flight + len(self._answers) < self.per_second:
                 self._in_flight += 1
+                # Keep the cadence: a start a little late (sleep overshoot, a slow query) does not
+                # push every later slot back, or the rate would settle below the limit.
+                spacing = self.window / self.per_second
+                self._next_start = max(self._next_start + spacing, now - spacing)
                 return
             if self._answers:
                 await self.sleep(max(self._answers[0] + self.window - now, 0.001))
