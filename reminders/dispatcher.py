@@ -35,6 +35,7 @@ import asyncio
 import datetime as dt
 import enum
 import logging
+import threading
 import time
 import uuid
 from collections import deque
@@ -170,9 +171,15 @@ class Leadership:
         self.elect = elect and engine.dialect.name == "postgresql"
         self._conn: Connection | None = None
         self.leader = False
+        self._guard = threading.Lock()
 
     def check(self) -> tuple[bool, bool]:
-        """(am I the dispatcher, did I just become it)."""
+        """(am I the dispatcher, did I just become it). The planner job asks from a worker thread
+        while the dispatcher asks from the event loop: one connection, so one caller at a time."""
+        with self._guard:
+            return self._check()
+
+    def _check(self) -> tuple[bool, bool]:
         if not self.elect:
             became = not self.leader
             self.leader = True
@@ -205,7 +212,8 @@ class Leadership:
         self._conn, self.leader = None, False
 
     def release(self) -> None:
-        self._drop()
+        with self._guard:
+            self._drop()
 
 
 class Dispatcher:

@@ -69,7 +69,7 @@ async def test_sigkill_mid_fan_out_then_restart_sends_everything(
     database_url: str, engine: Engine, server: FakeBotApi
 ) -> None:
     chats = fan_out(engine, 1000)
-    first = await spawn(database_url, server, "--rate", "1000")
+    first = await spawn(database_url, server, "--rate", "5000")
     await server.wait_for("sendMessage", count=300, timeout=30)
     first.kill()  # SIGKILL: no cleanup, claimed rows stay "sending"
     await first.wait()
@@ -78,7 +78,7 @@ async def test_sigkill_mid_fan_out_then_restart_sends_everything(
     before = sum(per_chat(server).values())
     assert 300 <= before < 1000
 
-    second = await spawn(database_url, server, "--rate", "1000", "--exit-when-idle")
+    second = await spawn(database_url, server, "--rate", "5000", "--exit-when-idle")
     await finish(second)
     counts = per_chat(server)
     assert set(counts) == set(chats)  # every reminder went out
@@ -97,7 +97,7 @@ async def test_two_replicas_on_postgres_send_each_reminder_once_within_the_rate(
     database_url: str, engine: Engine, server: FakeBotApi
 ) -> None:
     """Both replicas run; the advisory lock lets one dispatch, so one rate limit holds for both."""
-    chats = fan_out(engine, 400)
+    chats = fan_out(engine, 250)
     workers = [await spawn(database_url, server, "--rate", "100", "--exit-when-idle") for _ in range(2)]
     for worker in workers:
         await finish(worker)
@@ -114,7 +114,7 @@ async def test_two_dispatchers_claiming_together_never_share_a_row(
     """Without the election both dispatch at once: FOR UPDATE SKIP LOCKED keeps every row to one."""
     chats = fan_out(engine, 600)
     go = tmp_path / "go"
-    workers = [await spawn(database_url, server, "--rate", "1000", "--no-elect", "--exit-when-idle",
+    workers = [await spawn(database_url, server, "--rate", "5000", "--no-elect", "--exit-when-idle",
                            "--start-file", str(go)) for _ in range(2)]
     for worker in workers:  # both running before either may claim
         assert worker.stdout is not None
