@@ -52,10 +52,10 @@ COVERED_WEIGHT = 0.4  # English words a glossary phrase already translated
 REPAIR_WEIGHT = 0.8  # typo repairs: likely, not certain
 REPAIR_LATIN = 80  # rapidfuzz ratio for a misspelt English word (upgarding → upgrading: 89)
 REPAIR_CJK = 75  # for a run of Chinese characters against the domain's terms (one wrong in four)
-MAX_HITS = 50
+MAX_HITS = 40
 COMMON_SHARE = 0.2  # a word in more than this share of texts is left out of the BM25 query
 COMMON_MIN_DOCS = 2000  # small corpora are fast anyway: keep every word
-CANDIDATES = 60  # BM25 candidates re-ranked by query coverage
+CANDIDATES = 40  # BM25 candidates re-ranked by query coverage (and the most results a query pages through)
 COVERAGE_MIN_WEIGHT = 0.8  # only typed words and translations count towards coverage
 COVERAGE_FLOOR = 0.2
 COVERAGE_POWER = 1.0
@@ -493,6 +493,8 @@ class SearchIndex:
             phrases = [run for run in _CJK_RUN.findall(stripped) if len(run) >= PHRASE_MIN]
             if len(stripped) >= PHRASE_MIN and stripped not in phrases:
                 phrases.append(stripped)
+            # A phrase that contains another is only in a text if the shorter one is: keep the short.
+            phrases = [p for p in phrases if not any(o != p and o in p for o in phrases)]
             named = self._named_in(compact(stripped))
             # Numbers are left out of coverage: texts are compared unfolded (第二届 stays 第二届).
             eligible = [
@@ -514,19 +516,18 @@ class SearchIndex:
             shown_parents: set[tuple[str, str]] = set()
             shown_numbers: set[tuple[str, str]] = set()
             for score, kind, a, b in candidates:
-                hit = Hit(score, entry_id=a) if kind == "e" else Hit(score, doc=a, number=b)
-                if hit.key in seen:
-                    continue
                 if kind == "p":
                     # A lettered sub-paragraph repeats its parent's text: show one of the two.
                     parent = (a, b.split("(", 1)[0])
-                    if (a, b) in shown_parents or ("(" in b and parent in shown_numbers):
+                    if (a, b) in shown_numbers or (a, b) in shown_parents or ("(" in b and parent in shown_numbers):
                         continue
                     shown_numbers.add((a, b))
                     if "(" in b:
                         shown_parents.add(parent)
-                seen.add(hit.key)
-                hits.append(hit)
+                    hits.append(Hit(score, doc=a, number=b))
+                elif a not in seen:
+                    seen.add(a)
+                    hits.append(Hit(score, entry_id=a))
                 if len(hits) >= limit:
                     break
         highlight = sorted(
@@ -549,7 +550,11 @@ def _prune(directory: Path, keep: str) -> None:
 # -- snippets ----------------------------------------------------------------------------------
 
 
-_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# Full-width letters, digits and ％ (matched words are made of these; full-width punctuation such
+# as ，（） is in every Chinese paragraph and never part of a matched word, so it is left alone).
+_WIDE = [0xFF05, *range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]
+_HALF_WIDTH = {code: code - 0xFEE0 for code in _WIDE}
+_FULL_WIDTH = re.compile("[\uff05\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
 
 def aligned_fold(text: str) -> str:
@@ -559,10 +564,12 @@ def aligned_fold(text: str) -> str:
     traditional → simplified) of a whole paragraph for every snippet would cost more than the
     search itself.
     """
-    folded = text.translate(_HALF_WIDTH).lower()
+    if _FULL_WIDTH.search(text):  # rare in the documents; translate() looks up every character
+        text = text.translate(_HALF_WIDTH)
+    folded = text.lower()
     if len(folded) == len(text):
         return folded
-    return "".join(one if len(one := char.lower()) == 1 else char for char in text.translate(_HALF_WIDTH))
+    return "".join(one if len(one := char.lower()) == 1 else char for char in text)
 
 
 def _matches(folded: str, terms: Sequence[str]) -> list[tuple[int, int]]:
@@ -584,9 +591,14 @@ def snippet(text: str, terms: Sequence[str], width: int = 150) -> str:
     spans = _matches(aligned_fold(text), terms)
     begin = 0
     if len(text) > width and spans:
-        # Start a little before the match whose window covers the most matched characters.
-        best = max(spans, key=lambda s: sum(min(b, s[0] + width) - a for a, b in spans if s[0] <= a < s[0] + width))
-        begin = max(0, min(best[0] - width // 5, len(text) - width))
+        # Start a little before the match whose window holds the most matches (two pointers).
+        best, most, j = 0, 0, 0
+        for i, (a, _b) in enumerate(spans):
+            while j < len(spans) and spans[j][0] < a + width:
+                j += 1
+            if j - i > most:
+                best, most = a, j - i
+        begin = max(0, min(best - width // 5, len(text) - width))
     end = min(len(text), begin + width)
     parts = ["…" if begin > 0 else ""]
     position = begin
