@@ -35,12 +35,15 @@ def until(now: dt.datetime, starts: dt.datetime, ends: dt.datetime, lang: str) -
     """How far away an event is on the bot's clock, or that it is under way, or when it took place."""
     _ = gettext_for(lang)
     n_ = ngettext_for(lang)
+    # Differences in UTC: Python subtracts wall-clock times when both sides share a zone, which is
+    # an hour off across a DST change.
+    now, utc_starts = now.astimezone(dt.UTC), starts.astimezone(dt.UTC)
     if starts <= now < ends:
         return _("under way now")
     if now < starts:
         days = (starts.date() - now.astimezone(starts.tzinfo).date()).days
         if days <= 0:
-            hours = max(1, int((starts - now).total_seconds() // 3600))
+            hours = max(1, int((utc_starts - now).total_seconds() // 3600))
             return n_("in %(n)d hour", "in %(n)d hours", hours) % {"n": hours}
         if days < 60:
             return n_("in %(n)d day", "in %(n)d days", days) % {"n": days}
