@@ -85,7 +85,10 @@ def main(argv: list[str] | None = None) -> int:
             services = build_services(settings, clock)
             if args.command == "ask":
                 return ask(services, args.text, args.lang, args.jsonl)
+            from bot.search import warm_in_background
             from reminders.runtime import start_console_reminders  # due reminders print in the console
+
+            warm_in_background(services.core)
 
             stop_reminders = start_console_reminders(services, write=lambda text: (sys.stdout.write(text), sys.stdout.flush()))
             try:

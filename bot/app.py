@@ -81,7 +81,14 @@ def live_hooks(app: Application) -> list:  # type: ignore[type-arg]
     """Start-up work of the areas once services exist (scheduling the reminder jobs, say)."""
     from reminders.runtime import start_jobs  # planner and dispatcher as JobQueue jobs
 
-    return [admin.install_menus, start_jobs, watch_content_version]
+    return [admin.install_menus, start_jobs, watch_content_version, warm_search]
+
+
+async def warm_search(app: Application) -> None:  # type: ignore[type-arg]
+    """Open the search index in the background at start, not on the first question."""
+    from bot.search import warm_in_background
+
+    warm_in_background(app.bot_data["services"].core)
 
 
 CONTENT_CHECK_SECONDS = 30

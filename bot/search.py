@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -50,9 +49,8 @@ class InlineItem:
     text: str  # HTML message sent when the delegate picks the result; cites the source
 
 
-def index_directory(database_url: str) -> Path:
+def index_directory(database_url: str, configured: Path | None = None) -> Path:
     """Where indexes live: ``SEARCH_INDEX_DIR``, else beside the SQLite file, else ``var/``."""
-    configured = os.environ.get("SEARCH_INDEX_DIR")
     if configured:
         return Path(configured)
     if database_url.startswith("sqlite:///") and ":memory:" not in database_url:
@@ -225,7 +223,7 @@ def install(services: Services) -> SearchArea:
     """Add /search, the paging buttons and the plain-message hook to the core."""
     core = services.core
     settings = services.settings
-    directory = index_directory(settings.database_url)
+    directory = index_directory(settings.database_url, settings.search_index_dir)
     extra = read_terms(Path(settings.content_dir) / "terms.txt")
     service = SearchService(lambda: core.catalog, directory, extra)
     area = SearchArea(core, service)
@@ -239,6 +237,13 @@ def install(services: Services) -> SearchArea:
 
     services.content_listeners.append(rebuild)
     return area
+
+
+def warm_in_background(core: Core) -> None:
+    """Open (or build) the search index off the request path, so the first question is fast."""
+    area = area_of(core)
+    if area is not None:
+        threading.Thread(target=area.service.warm, name="search-index", daemon=True).start()
 
 
 def area_of(core: Core) -> SearchArea | None:

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     default_language: str = "zh"
     default_timezone: str = "Africa/Nairobi"
     content_dir: Path = Path("content")
+    search_index_dir: Path | None = None  # default: beside the SQLite file, else var/search-index
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -42,6 +43,11 @@ class Settings(BaseSettings):
         if not TOKEN_PATTERN.match(value.strip()):
             raise ValueError("does not look like a bot token (digits:letters, as BotFather gives it)")
         return value.strip()
+
+    @field_validator("search_index_dir", mode="before")
+    @classmethod
+    def _optional_path(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("database_url")
     @classmethod
