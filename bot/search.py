@@ -13,6 +13,7 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,8 +25,10 @@ from bot.render import entry_reply, paragraph_reply, short_label
 from bot.reply import CALLBACK_LIMIT, Button, Reply, esc, plain_text, rows, split_html
 from reminders.occurrences import upcoming
 from store.catalog import Catalog
+from store.db import session_scope
 from store.search import Hit, Results, SearchIndex, SearchService, snippet
 from store.tokenize import read_terms
+from store.users import record_search_miss
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -61,9 +64,10 @@ def index_directory(database_url: str, configured: Path | None = None) -> Path:
 class SearchArea:
     """Answers searches for the core; installed as ``core.search`` (so it is also the hook)."""
 
-    def __init__(self, core: Core, service: SearchService) -> None:
+    def __init__(self, core: Core, service: SearchService, on_miss: Callable[[str], None] | None = None) -> None:
         self.core = core
         self.service = service
+        self.on_miss = on_miss  # told of questions that found nothing (counted for /stats)
         self._queries: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -71,7 +75,7 @@ class SearchArea:
 
     def __call__(self, text: str, who: Asker) -> list[Reply]:
         """A plain message that is not an identifier: search it."""
-        return [self.page(text, 0, who)]
+        return [self._first_page(text, who)]
 
     def command(self, args: str, who: Asker) -> list[Reply]:
         """``/search <text>``; without text, how to use it."""
@@ -82,7 +86,13 @@ class SearchArea:
             lines += [f"• <code>/search {esc(x)}</code>" for x in examples]
             buttons = [Button(x, data=f"x:search {x}") for x in examples]
             return [Reply("\n".join(lines), rows(buttons, per_row=3))]
-        return [self.page(args.strip(), 0, who)]
+        return [self._first_page(args.strip(), who)]
+
+    def _first_page(self, text: str, who: Asker) -> Reply:
+        reply = self.page(text, 0, who)
+        if reply.meta.get("results") == "0" and self.on_miss is not None:
+            self.on_miss(text)
+        return reply
 
     def button(self, data: str, who: Asker) -> list[Reply]:
         """A "more" button: ``<page>:q:<query>`` or ``<page>:k:<key>``."""
@@ -107,7 +117,7 @@ class SearchArea:
         shown = esc(text if len(text) <= 60 else text[:59] + "…")
         if not results.hits:
             return Reply(_("Nothing found for “%(q)s”. Try other words, or send /help for commands and examples.")
-                         % {"q": shown})
+                         % {"q": shown}, meta={"results": "0"})
         total = len(results.hits)
         page = max(0, min(page, (total - 1) // PAGE_SIZE))
         first = page * PAGE_SIZE
@@ -226,7 +236,12 @@ def install(services: Services) -> SearchArea:
     directory = index_directory(settings.database_url, settings.search_index_dir)
     extra = read_terms(Path(settings.content_dir) / "terms.txt")
     service = SearchService(lambda: core.catalog, directory, extra)
-    area = SearchArea(core, service)
+
+    def remember_miss(text: str) -> None:
+        with session_scope(services.engine) as session:
+            record_search_miss(session=session, query=text, now=core.now())
+
+    area = SearchArea(core, service, remember_miss)
     core.register_command("search", area.command, lambda lang: gettext_for(lang)("search paragraphs and entries: /search 贫民窟改造"))
     core.register_callback(PREFIX, area.button)
     core.search = area

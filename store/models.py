@@ -79,3 +79,14 @@ class User(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=8)
     timezone: str | None = Field(default=None, max_length=64)
     created_at: dt.datetime = Field(sa_column=utc_column())
+
+
+class SearchMiss(SQLModel, table=True):
+    """Questions that found nothing, counted per day: what delegates ask that the content lacks."""
+
+    __tablename__ = "search_miss"
+
+    query: str = Field(primary_key=True, max_length=300)  # folded, so 贫民窑 and 貧民窑 count together
+    day: dt.date = Field(primary_key=True)
+    count: int = 0
+    last_at: dt.datetime = Field(sa_column=utc_column())

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from store.models import User
+from store.models import SearchMiss, User
 
 
 def get_user(*, session: Session, user_id: int) -> User | None:
@@ -32,3 +32,16 @@ def set_timezone(*, session: Session, user_id: int, timezone: str, now: dt.datet
     user = ensure_user(session=session, user_id=user_id, now=now)
     user.timezone = timezone
     session.add(user)
+
+
+def record_search_miss(*, session: Session, query: str, now: dt.datetime) -> None:
+    """Count a question that found nothing (per folded text and day) for the admins' /stats."""
+    from store.normalize import fold
+
+    key = fold(query)[:300]
+    row = session.get(SearchMiss, (key, now.date()))
+    if row is None:
+        row = SearchMiss(query=key, day=now.date(), count=0, last_at=now)
+    row.count += 1
+    row.last_at = now
+    session.add(row)
