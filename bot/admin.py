@@ -22,14 +22,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, MetaData, Table, func, inspect, update
+from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from bot.core import Asker, Handler
 from bot.i18n import gettext_for
 from bot.render import entry_reply, paragraph_reply
 from bot.reply import CALLBACK_LIMIT, TELEGRAM_LIMIT, Button, Reply, esc, rows, visible_length
+from reminders.models import Delivery, Subscription
 from store import admin_store as st
 from store.admin_models import Broadcast
 from store.aliases import entry_aliases
@@ -37,7 +38,7 @@ from store.catalog import Catalog
 from store.content import Content, ContentError, ContentInvalid, content_digest, load_content
 from store.db import session_scope
 from store.loader import ContentDiff, apply_content, diff_content
-from store.models import ContentVersion, User
+from store.models import ContentVersion, SearchMiss, User
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -597,15 +598,12 @@ class AdminArea:
             deliveries = _deliveries_since(session, since)
             misses = _search_misses(session, since)
         lines = [f"<b>{_('Statistics')}</b>", f"{_('Users')}: {users}"]
-        lines.append(f"{_('Active subscriptions by event')}: " + (na if subscriptions is None else (
-            ", ".join(f"{esc(k)} {v}" for k, v in subscriptions) or "0")))
-        if deliveries is None:
-            lines.append(f"{_('Reminders in the last 7 days')}: {na}")
-        else:
-            lines.append(f"{_('Reminders in the last 7 days')}: " + ", ".join(
-                f"{_(state)} {deliveries.get(state, 0)}" for state in ("pending", "sent", "failed", "unknown")))
-        lines.append(f"{_('Searches without a result (7 days)')}: " + (na if misses is None else (
-            "; ".join(f"“{esc(q)}” ×{n}" for q, n in misses) or "0")))
+        lines.append(f"{_('Active subscriptions by event')}: "
+                     + (", ".join(f"{esc(k)} {v}" for k, v in subscriptions) or "0"))
+        lines.append(f"{_('Reminders in the last 7 days')}: " + ", ".join(
+            f"{_(state)} {deliveries.get(state, 0)}" for state in ("pending", "sent", "failed", "unknown")))
+        lines.append(f"{_('Searches without a result (7 days)')}: "
+                     + ("; ".join(f"“{esc(q)}” ×{n}" for q, n in misses) or "0"))
         version = f"<code>{live.digest[:12]}</code> ({_when(live.applied_at, who.timezone)})" if live else na
         lines.append(f"{_('Content version')}: {version}")
         started = self.services.started_at
@@ -687,76 +685,39 @@ class AdminArea:
 # -- statistics from other areas' tables (read only if they exist) ---------------------------
 
 
-def _table(session: Session, names: tuple[str, ...]) -> Table | None:
-    """The first of ``names`` that exists in the database, else None.
-
-    Other areas' tables are read only if present: a model registered in SQLModel's metadata is
-    used as it is, a table created by code not imported here is reflected from the database.
-    """
-    tables = SQLModel.metadata.tables
-    connection = session.connection()
-    inspector = inspect(connection)
-    for name in names:
-        if inspector.has_table(name):
-            return tables[name] if name in tables else Table(name, MetaData(), autoload_with=connection)
-    return None
+def _subscriptions_by_event(session: Session) -> list[tuple[str, int]]:
+    """Active subscriptions per followed target (event id, category or *), most followed first."""
+    count = func.count()
+    query = (
+        select(Subscription.target, count)
+        .where(Subscription.active.is_(True))  # type: ignore[attr-defined]
+        .group_by(Subscription.target)
+        .order_by(count.desc(), Subscription.target)
+    )
+    return [(str(target), int(n)) for target, n in session.exec(query)]
 
 
-def _column(table: Table, *names: str) -> Column | None:  # type: ignore[type-arg]
-    for name in names:
-        if name in table.c:
-            return table.c[name]
-    return None
+def _deliveries_since(session: Session, since: dt.datetime) -> dict[str, int]:
+    """Reminders due since ``since`` by state (pending, sent, failed, unknown, …)."""
+    query = (
+        select(Delivery.status, func.count())
+        .where(Delivery.due_at >= since)  # type: ignore[operator]
+        .group_by(Delivery.status)
+    )
+    return {str(status): int(n) for status, n in session.exec(query)}
 
 
-def _subscriptions_by_event(session: Session) -> list[tuple[str, int]] | None:
-    table = _table(session, ("reminder_subscription", "subscription"))
-    if table is None:
-        return None
-    key = _column(table, "target", "entry_id", "event_id")
-    if key is None:
-        return None
-    query = select(key, func.count()).select_from(table).group_by(key).order_by(func.count().desc(), key)
-    active = _column(table, "active")
-    if active is not None:
-        query = query.where(active.is_(True))
-    ended = _column(table, "cancelled_at", "ended_at", "unsubscribed_at")
-    if ended is not None:
-        query = query.where(ended.is_(None))
-    return [(str(k), int(n)) for k, n in session.exec(query)]  # type: ignore[call-overload]
-
-
-def _deliveries_since(session: Session, since: dt.datetime) -> dict[str, int] | None:
-    table = _table(session, ("reminder_outbox", "outbox"))
-    if table is None:
-        return None
-    status = _column(table, "status", "state")
-    when = _column(table, "due_at", "created_at", "planned_at")
-    if status is None:
-        return None
-    query = select(status, func.count()).select_from(table).group_by(status)
-    if when is not None:
-        query = query.where(when >= since)
-    counts: dict[str, int] = {}
-    for state, count in session.exec(query):  # type: ignore[call-overload]
-        counts[str(state).lower()] = counts.get(str(state).lower(), 0) + int(count)
-    return counts
-
-
-def _search_misses(session: Session, since: dt.datetime, limit: int = 5) -> list[tuple[str, int]] | None:
-    table = _table(session, ("search_miss", "search_misses", "unanswered_query"))
-    if table is None:
-        return None
-    text = _column(table, "query", "text", "normalized")
-    if text is None:
-        return None
-    weight = _column(table, "count", "hits", "times")
-    total = func.sum(weight) if weight is not None else func.count()
-    query = select(text, total).select_from(table).group_by(text).order_by(total.desc()).limit(limit)
-    when = _column(table, "last_at", "at", "created_at", "asked_at")
-    if when is not None:
-        query = query.where(when >= since)
-    return [(str(q), int(n)) for q, n in session.exec(query)]  # type: ignore[call-overload]
+def _search_misses(session: Session, since: dt.datetime, limit: int = 5) -> list[tuple[str, int]]:
+    """The most frequent questions that found nothing since ``since``."""
+    total = func.sum(SearchMiss.count)
+    query = (
+        select(SearchMiss.query, total)
+        .where(SearchMiss.last_at >= since)  # type: ignore[operator]
+        .group_by(SearchMiss.query)
+        .order_by(total.desc(), SearchMiss.query)
+        .limit(limit)
+    )
+    return [(str(q), int(n)) for q, n in session.exec(query)]
 
 
 def install(services: Services) -> AdminArea:
