@@ -11,8 +11,6 @@ import argparse
 import asyncio
 import logging
 import sys
-import time
-from pathlib import Path
 
 from telegram import Bot
 from telegram.request import HTTPXRequest
@@ -38,14 +36,9 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--no-elect", action="store_true", help="dispatch even without the advisory lock")
     top.add_argument("--plan", action="store_true", help="run the periodic planner too")
     top.add_argument("--exit-when-idle", action="store_true")
-    top.add_argument("--start-file", help="wait until this file exists before dispatching (tests start replicas together)")
+    top.add_argument("--wait-for-go", action="store_true",
+                     help="read one line on stdin before dispatching (tests start replicas together)")
     return top
-
-
-def wait_for_file(path: Path) -> None:
-    """Block until ``path`` exists (a starting gun for replicas in tests)."""
-    while not path.exists():
-        time.sleep(0.02)
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -64,8 +57,8 @@ async def run(args: argparse.Namespace) -> int:
     sys.stdout.write(f"worker {dispatcher.owner} started\n")
     sys.stdout.flush()
     try:
-        if args.start_file:
-            await asyncio.to_thread(wait_for_file, Path(args.start_file))
+        if args.wait_for_go:  # a starting gun: the line arrives when every replica is up
+            await asyncio.to_thread(sys.stdin.readline)
         while True:
             if args.plan and dispatcher.ensure_leader():
                 plan_periodic(engine, catalog, clock.now())

@@ -8,7 +8,6 @@ import collections
 import datetime as dt
 import os
 import sys
-from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, select
@@ -45,7 +44,7 @@ async def spawn(database_url: str, server: FakeBotApi, *extra: str) -> asyncio.s
         sys.executable, "-m", "reminders.worker", "--database-url", database_url, "--base-url", f"{server.url}/bot",
         "--token", TOKEN, "--now", DUE.isoformat(), "--concurrency", str(CONCURRENCY), *extra,
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
 
 
@@ -109,18 +108,20 @@ async def test_two_replicas_on_postgres_send_each_reminder_once_within_the_rate(
 @needs_postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_two_dispatchers_claiming_together_never_share_a_row(
-    database_url: str, engine: Engine, server: FakeBotApi, tmp_path: Path
+    database_url: str, engine: Engine, server: FakeBotApi
 ) -> None:
     """Without the election both dispatch at once: FOR UPDATE SKIP LOCKED keeps every row to one."""
     chats = fan_out(engine, 600)
-    go = tmp_path / "go"
     workers = [await spawn(database_url, server, "--rate", "5000", "--no-elect", "--exit-when-idle",
-                           "--start-file", str(go)) for _ in range(2)]
+                           "--wait-for-go") for _ in range(2)]
     for worker in workers:  # both running before either may claim
         assert worker.stdout is not None
         assert b"started" in await asyncio.wait_for(worker.stdout.readline(), 30)
     server.delay("sendMessage", 0.02, times=None)  # each send takes a while, so both are busy at once
-    go.touch()
+    for worker in workers:  # the starting gun
+        assert worker.stdin is not None
+        worker.stdin.write(b"go\n")
+        await worker.stdin.drain()
     for worker in workers:
         await finish(worker)
     assert per_chat(server) == collections.Counter({c: 1 for c in chats})
