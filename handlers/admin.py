@@ -20,6 +20,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from bot.i18n import gettext_for
 from bot.reply import Reply, esc
 from handlers.common import BotContext, asker_for, send_replies, services_of
+from handlers.lookup import answer_button
 from store.admin_store import MAX_FILE_BYTES, MAX_ZIP_BYTES
 
 log = logging.getLogger(__name__)
@@ -61,15 +62,7 @@ async def on_document(update: Update, context: BotContext) -> None:
 
 async def on_broadcast_button(update: Update, context: BotContext) -> None:
     """Confirm or cancel a broadcast; a confirmation starts the sending in the background."""
-    query = update.callback_query
-    if query is None or query.data is None:
-        return
-    await query.answer()
-    who = asker_for(update, context)
-    replies = await asyncio.to_thread(context.services.core.callback, query.data, who)
-    chat_id = query.message.chat.id if query.message else who.user_id
-    if chat_id is not None:
-        await send_replies(context, chat_id, replies)
+    replies, who, chat_id = await answer_button(update, context)
     for reply in replies:
         if "broadcast" in reply.meta:
             context.application.create_task(

@@ -8,6 +8,8 @@ import re
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
+from bot.core import Asker
+from bot.reply import Reply
 from handlers.common import BotContext, asker_for, send_replies
 
 COMMAND = re.compile(r"^[/／]([^\s@]+)(?:@(\S+))?\s*(.*)$", re.DOTALL)
@@ -40,17 +42,26 @@ async def on_text(update: Update, context: BotContext) -> None:
     await send_replies(context, message.chat_id, replies)
 
 
-async def on_button(update: Update, context: BotContext) -> None:
-    """Answer a button press with a new message (the old one stays readable above it)."""
+async def answer_button(update: Update, context: BotContext) -> tuple[list[Reply], Asker, int | None]:
+    """Answer a button press with new messages (the old one stays readable above them).
+
+    Returns the replies sent, who pressed, and the chat they went to, for handlers that do more.
+    """
     query = update.callback_query
-    if query is None or query.data is None:
-        return
-    await query.answer()
     who = asker_for(update, context)
+    if query is None or query.data is None:
+        return [], who, None
+    await query.answer()
     replies = await asyncio.to_thread(context.services.core.callback, query.data, who)
-    chat_id = query.message.chat.id if query.message else (update.effective_user.id if update.effective_user else None)
+    chat_id = query.message.chat.id if query.message else who.user_id
     if chat_id is not None:
         await send_replies(context, chat_id, replies)
+    return replies, who, chat_id
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """Answer a button press through the core."""
+    await answer_button(update, context)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
