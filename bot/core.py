@@ -26,6 +26,13 @@ log = logging.getLogger(__name__)
 
 MAX_QUERY = 300  # characters; a longer message is not an identifier or a question we can match
 
+#: Plain words that mean a command (a delegate types "help" or "帮助" without the slash).
+PLAIN_COMMANDS: dict[str, str] = {
+    **dict.fromkeys(("help", "帮助", "?", "？", "menu", "菜单", "命令", "commands"), "help"),
+    **dict.fromkeys(("hi", "hello", "hey", "start", "你好", "您好", "开始"), "start"),
+    **dict.fromkeys(("upcoming", "coming up", "what's next", "whats next", "即将", "近期日程", "日程", "接下来"), "upcoming"),
+}
+
 
 @dataclass(frozen=True)
 class Asker:
@@ -132,6 +139,9 @@ class Core:
         if fold(text[:1]) == "/":
             name, _sep, args = text[1:].partition(" ")
             return self.command(fold(name.split("@")[0]), args, who)
+        plain = PLAIN_COMMANDS.get(fold(text).rstrip("!！.。"))
+        if plain is not None:
+            return self.command(plain, "", who)
         resolution = self.catalog.resolve(text)
         if isinstance(resolution, Found) and not resolution.fuzzy:
             return [entry_reply(resolution.entry, self.catalog, self.now(), who.lang)]

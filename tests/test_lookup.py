@@ -171,3 +171,9 @@ def test_language_follows_lang_command(services: Services) -> None:
     assert "English" in reply.text
     assert services.asker(99, "zh").lang == "en"
     assert "Usage" in services.core.command("lang", "fr", services.asker(99, "zh"))[0].text
+
+
+@pytest.mark.parametrize(("typed", "expected"), [("help", "/session"), ("帮助", "/session"), ("Hello!", "Habitat Assistant"),
+                                                 ("你好", "Habitat Assistant"), ("upcoming", "Coming up")])
+def test_plain_words_for_commands_work_without_the_slash(services: Services, typed: str, expected: str) -> None:
+    assert expected in ask(services, typed, EN)[0].text
