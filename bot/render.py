@@ -49,16 +49,27 @@ def _sources_line(sources: list[Source], catalog: Catalog, lang: str) -> str:
     return "<i>%s</i>" % (_("Sources: %(list)s") % {"list": cited})
 
 
+def _also_in_english(text: str, english: str | None, lang: str) -> str:
+    """Chinese text with its English form beside it: sessions run in English, and documents,
+    badges and programmes give dates and places in English."""
+    return f"{text}（{english}）" if lang == "zh" and english and english != text else text
+
+
 def when_line(entry: Entry, now: dt.datetime, lang: str) -> str | None:
     """Dates, place and how far away (or how long ago) on the bot's clock."""
     _ = gettext_for(lang)
-    place = esc(entry.place.get(lang)) if entry.place else ""
+    place = ""
+    if entry.place:
+        place = esc(_also_in_english(entry.place.get(lang), entry.place.en, lang))
     if entry.dates:
-        span = date_range(entry.dates.start, entry.dates.end, lang)
+        start, end = entry.dates.start, entry.dates.end
+        span = _also_in_english(date_range(start, end, lang), date_range(start, end, "en"), lang)
+        line = " · ".join(p for p in (f"📅 <b>{span}</b>", place) if p)
         occurrence = next_occurrence(entry, now) or last_occurrence(entry, now)
-        distance = until(now, occurrence.starts_at, occurrence.ends_at, lang) if occurrence else ""
-        parts = [f"📅 <b>{span}</b>", place, f"({distance})" if distance else ""]
-        return " · ".join(p for p in parts[:2] if p) + (f" {parts[2]}" if parts[2] else "")
+        if occurrence is not None:
+            distance = until(now, occurrence.starts_at, occurrence.ends_at, lang)
+            line += f" · {distance}" if lang == "zh" else f" ({distance})"
+        return line
     if entry.recurrence:
         occurrence = next_occurrence(entry, now)
         if occurrence is None:
