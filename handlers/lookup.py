@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.core import Asker
+from bot.i18n import t
 from bot.reply import Reply
 from handlers.common import BotContext, asker_for, send_replies
 
@@ -64,6 +65,16 @@ async def on_button(update: Update, context: BotContext) -> None:
     await answer_button(update, context)
 
 
+async def on_other(update: Update, context: BotContext) -> None:
+    """A photo, sticker, voice note… in a private chat: say what the bot understands."""
+    message = update.effective_message
+    if message is None:
+        return
+    who = asker_for(update, context)
+    text = t(who.lang, "I read text only: send an identifier such as HA.2 or 2/7, or a question. /help lists the commands.")
+    await send_replies(context, message.chat_id, [Reply(text)])
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
     # Commands first: a command must never be taken for a question. Group chats get answers only
     # to commands and replies to the bot, so the bot does not talk over delegates.
@@ -74,3 +85,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         )
     )
     app.add_handler(CallbackQueryHandler(on_button))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL, on_other))

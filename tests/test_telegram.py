@@ -70,3 +70,15 @@ async def test_command_menus_are_registered_in_both_languages(telegram: Telegram
     zh = next(v for (scope, lang), v in menus.items() if lang == "zh")
     names = {c["command"] for c in zh}
     assert {"start", "help", "session", "resolution", "decision", "doc", "event", "upcoming", "lang"} <= names
+
+
+async def test_a_sticker_in_a_private_chat_gets_told_what_the_bot_reads(telegram: TelegramHarness) -> None:
+    chat = 4004
+    telegram.server.send_update({"message": {
+        "message_id": 77, "date": 1_700_000_000, "chat": {"id": chat, "type": "private"},
+        "from": {"id": chat, "is_bot": False, "first_name": "D", "language_code": "en"},
+        "sticker": {"file_id": "s1", "file_unique_id": "u1", "type": "regular", "width": 512, "height": 512,
+                    "is_animated": False, "is_video": False},
+    }})
+    [reply] = await telegram.server.wait_for("sendMessage", chat_id=chat)
+    assert "text only" in visible(reply) and "/help" in visible(reply)
