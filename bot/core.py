@@ -34,6 +34,19 @@ PLAIN_COMMANDS: dict[str, str] = {
 }
 
 
+def to_deep_link(value: str) -> str:
+    """Encode an entry id for a ``?start=`` payload, which allows only ``A-Z a-z 0-9 _ -``.
+
+    Ids never contain ``_``, so it can escape: ``.`` → ``_d``, ``/`` → ``_s`` (HA.2 → HA_d2).
+    """
+    return value.replace(".", "_d").replace("/", "_s")
+
+
+def from_deep_link(payload: str) -> str:
+    """Decode what ``to_deep_link`` made; a plain id passes through unchanged."""
+    return payload.replace("_d", ".").replace("_s", "/")
+
+
 @dataclass(frozen=True)
 class Asker:
     """Who is asking, as far as answers care: id, language, time zone, admin or not."""
@@ -163,12 +176,10 @@ class Core:
 
     def start(self, args: str, who: Asker) -> list[Reply]:
         _ = gettext_for(who.lang)
-        if args and args in self.callbacks:  # deep links reuse button handlers: ?start=e_HA.2
-            return self.callback(args, who)
-        if args and "_" in args:
+        if args and "_" in args:  # a deep link: t.me/<bot>?start=sub_HA_d2 runs the button sub:HA.2
             prefix, _sep, rest = args.partition("_")
             if prefix in self.callbacks:
-                return self.callback(f"{prefix}:{rest}", who)
+                return self.callback(f"{prefix}:{from_deep_link(rest)}", who)
         text = "\n".join([
             _("<b>Habitat Assistant</b> answers questions about UN-Habitat's governing bodies: "
               "sessions, resolutions, decisions, documents and events, each with its source "

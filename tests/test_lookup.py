@@ -177,3 +177,10 @@ def test_language_follows_lang_command(services: Services) -> None:
                                                  ("你好", "Habitat Assistant"), ("upcoming", "Coming up")])
 def test_plain_words_for_commands_work_without_the_slash(services: Services, typed: str, expected: str) -> None:
     assert expected in ask(services, typed, EN)[0].text
+
+
+def test_deep_links_open_entries_whose_ids_have_dots_and_slashes(services: Services) -> None:
+    from bot.core import to_deep_link
+
+    assert entry_of(services.core.command("start", "e_" + to_deep_link("HA.2"), EN)) == "HA.2"
+    assert entry_of(services.core.command("start", "e_" + to_deep_link("res-2/7"), EN)) == "res-2/7"
