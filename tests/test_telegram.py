@@ -82,3 +82,33 @@ async def test_a_sticker_in_a_private_chat_gets_told_what_the_bot_reads(telegram
     }})
     [reply] = await telegram.server.wait_for("sendMessage", chat_id=chat)
     assert "text only" in visible(reply) and "/help" in visible(reply)
+
+
+async def test_python_m_bot_with_a_token_long_polls_and_stops_cleanly(loaded_sqlite_url: str) -> None:
+    """The real entry point: ``python -m bot`` with a token answers over the Bot API and exits on SIGTERM."""
+    import asyncio
+    import os
+    import signal
+    import sys
+
+    from tests.conftest import CONTENT, ROOT
+    from tests.fakebot import TOKEN, FakeBotApi
+
+    async with FakeBotApi() as server:
+        env = dict(os.environ, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=f"{server.url}/bot",
+                   TELEGRAM_BASE_FILE_URL=f"{server.url}/file/bot", DATABASE_URL=loaded_sqlite_url,
+                   CONTENT_DIR=str(CONTENT))
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=ROOT, env=env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await server.wait_for("getUpdates", timeout=60)
+            server.send_text(5005, "/session HA.2", user_id=5005, language_code="en")
+            [reply] = await server.wait_for("sendMessage", chat_id=5005, timeout=30)
+            assert "5–9 June 2023" in visible(reply)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _out, err = await asyncio.wait_for(process.communicate(), 60)
+        assert process.returncode == 0, err.decode()[-2000:]
+        assert b"Traceback" not in err
