@@ -10,13 +10,15 @@ import asyncio
 import logging
 
 from telegram import BotCommand, BotCommandScopeDefault
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.clock import Clock, SystemClock
+from bot.ratelimit import SharedRateLimiter
 from bot.services import Services, build_services
 from bot.settings import Settings
 from handlers import admin, errors, inline, lookup
 from handlers.common import BotContext
+from reminders.dispatcher import Pacer
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ def build_application(settings: Settings, clock: Clock | None = None, *, service
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is needed to talk to Telegram")
     clock = clock or SystemClock()
+    pacer = Pacer()  # one send budget for replies and reminders (bot/ratelimit.py)
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         app.bot_data["services"] = services or build_services(settings, clock)
@@ -58,11 +61,12 @@ def build_application(settings: Settings, clock: Clock | None = None, *, service
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .context_types(ContextTypes(context=BotContext))
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        .rate_limiter(SharedRateLimiter(pacer, max_retries=2))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
+    app.bot_data["pacer"] = pacer
     # Order matters: area handlers that claim specific updates (admin uploads, inline queries)
     # come before the generic lookup handlers, which answer every remaining command and message.
     register_areas(app)

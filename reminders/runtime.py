@@ -89,7 +89,8 @@ async def start_jobs(app: Application) -> None:  # type: ignore[type-arg]
     bot = Bot(settings.telegram_bot_token or app.bot.token, base_url=settings.telegram_base_url,
               base_file_url=settings.telegram_base_file_url)
     await bot.initialize()
-    reminders = Reminders(services, TelegramSender(bot))
+    # The application's pacer: replies and reminders share one budget (bot/ratelimit.py).
+    reminders = Reminders(services, TelegramSender(bot), pacer=app.bot_data.get("pacer"))
     app.bot_data["reminders"] = reminders
     if app.job_queue is None:
         log.error("no JobQueue: install python-telegram-bot[job-queue]; reminders will not be sent")
