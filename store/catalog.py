@@ -23,6 +23,7 @@ from store.schema import Entry, GlossaryTerm, Kind, SourceDocument
 FUZZY_ACCEPT = 88  # a fuzzy match this good, and clearly ahead of the next, is taken as the answer
 FUZZY_MARGIN = 6
 FUZZY_SUGGEST = 60
+STOP_WORDS = frozenset({"the", "of", "a", "an", "and", "for", "on", "in", "to"})
 MAX_SUGGESTIONS = 5
 
 
@@ -59,6 +60,7 @@ class Catalog:
     _numbers: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     _choices: list[str] = field(default_factory=list, repr=False)
     _choice_owner: list[str] = field(default_factory=list, repr=False)
+    _choice_words: list[frozenset[str]] = field(default_factory=list, repr=False)
     _paragraph: dict[tuple[str, str], Paragraph] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -78,6 +80,7 @@ class Catalog:
         self._numbers = {k: tuple(v) for k, v in numbers.items()}
         self._choices = [choice for choice, _ in choices]
         self._choice_owner = [owner for _, owner in choices]
+        self._choice_words = [frozenset(choice.split()) for choice, _ in choices]
         self._paragraph = {(doc, p.number): p for doc, ps in self.paragraphs.items() for p in ps}
 
     @classmethod
@@ -164,11 +167,26 @@ class Catalog:
             clear = len(ranked) == 1 or top - ranked[1][1] >= FUZZY_MARGIN
             if top >= FUZZY_ACCEPT and clear and len(compact(query)) >= 3:
                 return Found(self.entries[top_id], fuzzy=True)
+        # A name given in part ("the first UN-Habitat Assembly"): taken when every word of the query
+        # stands in the names of exactly one entry.
+        words = frozenset(query.split()) - STOP_WORDS
+        if len(words) >= 2:
+            owners = {
+                owner for owner, tokens in zip(self._choice_owner, self._choice_words, strict=True)
+                if words <= tokens and self._kind_ok(owner, kinds)
+            }
+            if len(owners) == 1:
+                return Found(self.entries[owners.pop()], fuzzy=True)
+        by_words = self._rank(query, fuzz.token_set_ratio, kinds)
         merged = dict(ranked)
-        for owner, score in self._rank(query, fuzz.token_set_ratio, kinds):
+        for owner, score in by_words:
             merged[owner] = max(merged.get(owner, 0.0), score)
         best = sorted(merged.items(), key=lambda item: -item[1])[:MAX_SUGGESTIONS]
         return NotFound(tuple(self.entries[i] for i, _ in best))
+
+    def _kind_ok(self, entry_id: str, kinds: frozenset[Kind] | None) -> bool:
+        entry = self.entries.get(entry_id)
+        return entry is not None and (kinds is None or entry.kind in kinds)
 
     def _rank(self, query: str, scorer, kinds: frozenset[Kind] | None) -> list[tuple[str, float]]:  # type: ignore[no-untyped-def]
         """Entries by their best alias score, best first."""

@@ -184,3 +184,15 @@ def test_deep_links_open_entries_whose_ids_have_dots_and_slashes(services: Servi
 
     assert entry_of(services.core.command("start", "e_" + to_deep_link("HA.2"), EN)) == "HA.2"
     assert entry_of(services.core.command("start", "e_" + to_deep_link("res-2/7"), EN)) == "res-2/7"
+
+
+@pytest.mark.parametrize(("typed", "entry"), [("/session the first UN-Habitat Assembly", "HA.1"),
+                                              ("/session forum Cairo", "WUF12"), ("/event habitat day", "world-habitat-day")])
+def test_a_name_given_in_part_finds_the_one_entry_it_fits(services: Services, typed: str, entry: str) -> None:
+    assert entry_of(ask(services, typed, EN)) == entry
+
+
+def test_a_part_that_fits_several_entries_offers_them(services: Services) -> None:
+    reply = ask(services, "/session executive board 2025", EN)[0]
+    offered = {b.data for row in reply.buttons for b in row}
+    assert {"e:EB.2025.1", "e:EB.2025.2"} <= offered
