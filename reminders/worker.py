@@ -15,7 +15,7 @@ import sys
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.clock import FixedClock, ScaledClock, parse_instant
+from bot.clock import Clock, FixedClock, ScaledClock, SystemClock, parse_instant
 from reminders.dispatcher import Dispatcher, Pacer
 from reminders.planner import plan_periodic
 from reminders.telegram import TelegramSender
@@ -29,8 +29,8 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--database-url", required=True)
     top.add_argument("--base-url", required=True, help="Bot API base, e.g. http://127.0.0.1:8081/bot")
     top.add_argument("--token", required=True)
-    top.add_argument("--now", required=True, help="the clock's start (ISO-8601)")
-    top.add_argument("--clock-speed", type=float, default=0.0, help="0: the clock stands still")
+    top.add_argument("--now", help="start the clock at this instant (ISO-8601); default: real time")
+    top.add_argument("--clock-speed", type=float, default=0.0, help="with --now: 0 stands still, 1 is real time")
     top.add_argument("--rate", type=int, default=30, help="messages per second overall")
     top.add_argument("--concurrency", type=int, default=4)
     top.add_argument("--no-elect", action="store_true", help="dispatch even without the advisory lock")
@@ -46,8 +46,10 @@ async def run(args: argparse.Namespace) -> int:
     create_schema(engine)
     with session_scope(engine) as session:
         catalog = Catalog.from_session(session)
-    start = parse_instant(args.now)
-    clock = ScaledClock(start, args.clock_speed) if args.clock_speed else FixedClock(start)
+    clock: Clock = SystemClock()
+    if args.now:
+        start = parse_instant(args.now)
+        clock = ScaledClock(start, args.clock_speed) if args.clock_speed else FixedClock(start)
     bot = Bot(args.token, base_url=args.base_url, request=HTTPXRequest(connection_pool_size=16))
     await bot.initialize()
     dispatcher = Dispatcher(
