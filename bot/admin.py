@@ -489,14 +489,6 @@ class AdminArea:
                       for v in earlier]
         return [Reply("\n".join(lines))]
 
-    def as_of(self, lang: str) -> str:
-        """"as of <date>" of the live content, for replies that want to show it."""
-        with session_scope(self.engine) as session:
-            live = st.live_version(session=session)
-        if live is None:
-            return ""
-        return gettext_for(lang)("as of %(date)s") % {"date": _aware(live.applied_at).date().isoformat()}
-
     def snapshot_startup_content(self) -> None:
         """Keep the files of the live version if they are what CONTENT_DIR holds, for /rollback."""
         directory = self.services.settings.content_dir

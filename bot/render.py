@@ -127,11 +127,12 @@ def entry_reply(entry: Entry, catalog: Catalog, now: dt.datetime, lang: str, *, 
         if related is not None:
             buttons.append(Button(f"↗ {short_label(related, lang)}", data=f"e:{related.id}"))
     # Entries that point here are related too (a session lists the resolutions that name it).
-    for other_entry in catalog.entries.values():
+    for referrer_id in catalog.referrers.get(entry.id, ()):
         if len(buttons) >= MAX_RELATED_BUTTONS:
             break
-        if entry.id in other_entry.related and other_entry.id not in entry.related:
-            buttons.append(Button(f"↗ {short_label(other_entry, lang)}", data=f"e:{other_entry.id}"))
+        if referrer_id not in entry.related:
+            referrer = catalog.entries[referrer_id]
+            buttons.append(Button(f"↗ {short_label(referrer, lang)}", data=f"e:{referrer.id}"))
     seen: set[tuple[str, str]] = set()
     for source in all_sources:
         if source.doc and source.para and (source.doc, source.para) not in seen and len(seen) < MAX_SOURCE_BUTTONS:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from store.normalize import fold
 
@@ -89,14 +89,6 @@ def find_zone(text: str) -> str | None:
     # "Nairobi" typed as a zone's last part: Africa/Nairobi.
     tail = [z for k, z in _zones_by_fold().items() if k.rsplit("/", 1)[-1] == key.replace(" ", "_")]
     return tail[0] if len(tail) == 1 else None
-
-
-def is_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
 
 
 def utc_offset(zone: str, at: dt.datetime) -> str:

@@ -62,6 +62,8 @@ class Catalog:
     _choice_owner: list[str] = field(default_factory=list, repr=False)
     _choice_words: list[frozenset[str]] = field(default_factory=list, repr=False)
     _paragraph: dict[tuple[str, str], Paragraph] = field(default_factory=dict, repr=False)
+    #: entry id -> ids of the entries that list it in ``related`` (a session ← its resolutions)
+    referrers: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         exact: dict[str, list[str]] = defaultdict(list)
@@ -73,9 +75,13 @@ class Catalog:
                 if entry_id not in exact[key]:
                     exact[key].append(entry_id)
                 choices[(fold(alias), entry_id)] = None
+        referrers: dict[str, list[str]] = defaultdict(list)
         for entry in self.entries.values():
             if entry.number:
                 numbers[entry.number].append(entry.id)
+            for related in entry.related:
+                referrers[related].append(entry.id)
+        self.referrers = {k: tuple(v) for k, v in referrers.items()}
         self._exact = {k: tuple(v) for k, v in exact.items()}
         self._numbers = {k: tuple(v) for k, v in numbers.items()}
         self._choices = [choice for choice, _ in choices]
