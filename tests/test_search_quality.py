@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.search.area import area_of
-from bot.services import Services
+from bot.app import Habitat
 from store.search import Hit
 
 QUERIES = Path(__file__).with_name("search_queries.yaml")
@@ -38,10 +37,9 @@ def report(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str], l
 
 
 def test_labelled_queries_meet_hit_at_1_and_hit_at_3(
-    services: Services, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
+    services: Habitat, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    area = area_of(services.core)
-    assert area is not None, "search is installed by install_areas"
+    area = services.search
     cases = yaml.safe_load(QUERIES.read_text(encoding="utf-8"))["queries"]
     assert len(cases) >= 80
     at1 = at3 = 0
