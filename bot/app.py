@@ -183,7 +183,7 @@ def build_application(settings: Settings, clock: Clock | None = None, *, habitat
         if isinstance(built, Habitat) and habitat is None:
             built.close()
 
-    return (
+    app = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_base_url)
@@ -194,3 +194,5 @@ def build_application(settings: Settings, clock: Clock | None = None, *, habitat
         .post_shutdown(post_shutdown)
         .build()
     )
+    app.bot_data["pacer"] = pacer
+    return app

@@ -80,9 +80,6 @@ async def bot(valid_content: Path, valid_template: Path, tmp_path: Path) -> Asyn
         async with server.polling(app):
             await app.post_init(app)  # type: ignore[misc]
             yield Bot(server, app, app.bot_data["habitat"], content)
-            reminders = app.bot_data.get("reminders")
-            if reminders is not None:
-                await reminders.aclose()
             await app.post_shutdown(app)  # type: ignore[misc]
 
 

@@ -131,13 +131,13 @@ def test_a_replica_picks_up_content_another_replica_applied(loaded_sqlite_url: s
     copy = tmp_path / "content"
     shutil.copytree(CONTENT, copy)
     replica = build(make_settings(loaded_sqlite_url), FixedClock(T0))
-    assert replica.refresh_from_database() is False  # nothing new yet
+    assert replica.content.refresh_from_database() is False  # nothing new yet
     sessions = copy / "entries" / "sessions.yaml"
     sessions.write_text(sessions.read_text().replace("start: 2023-06-05", "start: 2023-06-04"))
     with Session(replica.engine) as session:  # what the other replica's /reload writes
         apply_content(session, load_content(copy), applied_by="other replica", now=T0)
         session.commit()
-    assert str(replica.catalog.entries["HA.2"].dates.start) == "2023-06-05"  # type: ignore[union-attr]
-    assert replica.refresh_from_database() is True
-    assert str(replica.catalog.entries["HA.2"].dates.start) == "2023-06-04"  # type: ignore[union-attr]
+    assert str(replica.content.catalog.entries["HA.2"].dates.start) == "2023-06-05"  # type: ignore[union-attr]
+    assert replica.content.refresh_from_database() is True
+    assert str(replica.content.catalog.entries["HA.2"].dates.start) == "2023-06-04"  # type: ignore[union-attr]
     replica.close()

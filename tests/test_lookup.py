@@ -180,10 +180,10 @@ def test_plain_words_for_commands_work_without_the_slash(services: Habitat, type
 
 
 def test_deep_links_open_entries_whose_ids_have_dots_and_slashes(services: Habitat) -> None:
-    from bot.kernel.core import to_deep_link
+    from bot.kernel.callbacks import EntryButton, to_deep_link
 
-    assert entry_of(services.router.command("start", "e_" + to_deep_link("HA.2"), EN)) == "HA.2"
-    assert entry_of(services.router.command("start", "e_" + to_deep_link("res-2/7"), EN)) == "res-2/7"
+    assert entry_of(services.router.command("start", to_deep_link(EntryButton("HA.2")), EN)) == "HA.2"
+    assert entry_of(services.router.command("start", to_deep_link(EntryButton("res-2/7")), EN)) == "res-2/7"
 
 
 @pytest.mark.parametrize(("typed", "entry"), [("/session the first UN-Habitat Assembly", "HA.1"),

@@ -133,9 +133,14 @@ async def test_subscribe_button_on_cards_and_deep_links(engine: Engine, clock: F
     assert any(b.data == "sub:WUF12" for row in card.buttons for b in row)
     [resolution] = services.router.command("resolution", "2/7", services.askers.asker(504, "en", chat_id=504))
     assert not any((b.data or "").startswith("sub:") for row in resolution.buttons for b in row)
-    [linked] = services.router.command("start", "sub_WUF12", services.askers.asker(505, "en", chat_id=505))
+    # A link only offers the subscription; its button subscribes.
+    [offer] = services.router.command("start", "sub_WUF12", services.askers.asker(505, "en", chat_id=505))
+    assert "Subscribed" not in offer.text and "WUF12" in offer.text
+    [confirm] = [b.data for row in offer.buttons for b in row]
+    [linked] = services.router.callback(confirm or "", services.askers.asker(505, "en", chat_id=505))
     assert "Subscribed to" in linked.text
-    [mangled] = services.router.command("start", "sub_HA-2", services.askers.asker(505, "en", chat_id=505))
+    [offer] = services.router.command("start", "sub_HA_d2", services.askers.asker(505, "en", chat_id=505))
+    [mangled] = services.router.callback(offer.buttons[0][0].data or "", services.askers.asker(505, "en", chat_id=505))
     assert "Subscribed to" in mangled.text and "Second session" in mangled.text
     [everything] = services.router.callback("sub:all", services.askers.asker(506, "zh", chat_id=506))
     assert "全部" in everything.text or "everything" in everything.text
