@@ -7,9 +7,9 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.dates import date_range
-from bot.render import entry_reply
-from bot.reply import TELEGRAM_LIMIT, esc, split_html, visible_length
+from bot.kernel.cards import entry_reply
+from bot.kernel.dates import date_range
+from bot.kernel.reply import TELEGRAM_LIMIT, esc, split_html, visible_length
 from bot.services import Services
 from bot.settings import Settings
 from tests.htmlcheck import assert_telegram_html

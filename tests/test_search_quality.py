@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.core import Asker
-from bot.reply import plain_text
-from bot.search import area_of
+from bot.kernel.core import Asker
+from bot.kernel.reply import plain_text
+from bot.search.area import area_of
 from bot.services import Services
 from store.catalog import Catalog
 from store.normalize import fold

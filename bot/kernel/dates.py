@@ -6,7 +6,7 @@ import datetime as dt
 
 from babel.dates import format_date, format_datetime, format_interval
 
-from bot.i18n import gettext_for, ngettext_for
+from bot.kernel.i18n import gettext_for, ngettext_for
 
 
 def date_range(start: dt.date, end: dt.date | None, lang: str) -> str:
