@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.dates import clock_time, date_range, instant, single_day
+from bot.kernel.dates import clock_time, date_range, instant, single_day
 
 D = dt.date
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.i18n import gettext_for, ngettext_for
+from bot.kernel.i18n import gettext_for, ngettext_for
 
 MONTHS_EN = (
     "January", "February", "March", "April", "May", "June",
