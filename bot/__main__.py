@@ -13,7 +13,7 @@ import logging
 import sys
 
 from bot.app import Habitat, build, build_application
-from bot.console import console_asker, render_plain, run_console, start_background_jobs
+from bot.console import ButtonPad, console_asker, render_plain, run_console, start_background_jobs
 from bot.kernel.clock import Clock, FixedClock, ScaledClock, SystemClock, parse_instant
 from bot.kernel.content import StartupError
 from bot.kernel.reply import plain_text
@@ -86,9 +86,11 @@ def main(argv: list[str] | None = None) -> int:
             habitat = build(settings, clock)
             if args.command == "ask":
                 return ask(habitat, args.text, args.lang, args.jsonl)
-            stop_jobs = start_background_jobs(habitat, write=lambda text: (sys.stdout.write(text), sys.stdout.flush()))
+            pad = ButtonPad()  # the answer's buttons and the reminders', pressed by number
+            stop_jobs = start_background_jobs(habitat, write=lambda text: (sys.stdout.write(text), sys.stdout.flush()),
+                                              pad=pad)
             try:
-                return run_console(habitat)
+                return run_console(habitat, pad=pad)
             finally:
                 stop_jobs()
                 habitat.close()

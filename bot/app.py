@@ -82,6 +82,7 @@ def build(settings: Settings, clock: Clock) -> Habitat:
     create_schema(engine)
     content = open_content(engine, settings.content_dir, clock.now())
     habitat = wire(settings, clock, engine, content)
+    content.notify_startup()  # files edited while the bot was stopped: re-plan, tell followers once
     try:
         habitat.admin.snapshot_startup_content()
     except Exception:  # rollback to the start-up version is a convenience; start anyway

@@ -95,3 +95,12 @@ class PlannerState(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=40)
     planned_until: dt.datetime = Field(sa_column=utc_column())
+
+
+class PseudonymKey(SQLModel, table=True):
+    """The secret that turns a forgotten user's id into a stable pseudonym in kept records."""
+
+    __tablename__ = "privacy_key"
+
+    name: str = Field(primary_key=True, max_length=40)
+    secret: str = Field(max_length=128)  # hex

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import secrets
+from typing import Any
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import Column, ColumnElement, String, Table, delete, func, or_, update
+from sqlalchemy import select as select_rows
 from sqlmodel import Session, SQLModel, select
 
-from reminders.models import PENDING, Delivery, DigestSetting, Subscription
+from reminders.models import PENDING, Delivery, DigestSetting, PseudonymKey, Subscription
 
 ENTRY, CATEGORY, ALL = "entry", "category", "all"
 
@@ -131,22 +136,81 @@ def set_digest(*, session: Session, user_id: int, chat_id: int, enabled: bool, a
     return setting
 
 
+#: ``table.info`` key naming the columns that hold a user id in records kept after /forget
+#: (an admin audit, who granted whom admin rights): the id is replaced by a pseudonym there.
+PSEUDONYMIZE = "pseudonymize"
+
+
+def pseudonym(secret: bytes, user_id: int) -> int:
+    """A stable stand-in for ``user_id``: negative (never a real user id), the same every time,
+    and not reversible without the deployment's secret (ids are too few to hash without one)."""
+    digest = hmac.new(secret, str(user_id).encode(), hashlib.sha256).digest()
+    return -(1 + int.from_bytes(digest[:7], "big"))
+
+
+def pseudonym_secret(session: Session) -> bytes:
+    """This deployment's pseudonym key, made once (every replica reads the same row)."""
+    row = session.get(PseudonymKey, "forget")
+    if row is None:
+        session.add(PseudonymKey(name="forget", secret=secrets.token_hex(32)))
+        session.flush()
+        row = session.get(PseudonymKey, "forget")
+    assert row is not None
+    return bytes.fromhex(row.secret)
+
+
+def _plan(table: Table, user_id: int) -> tuple[list[Column[Any]], list[ColumnElement[bool]]]:
+    """Columns of ``table`` to pseudonymize, and conditions of the rows to delete."""
+    kept = [table.c[name] for name in table.info.get(PSEUDONYMIZE, ())]
+    conditions: list[ColumnElement[bool]] = []
+    if "user_id" in table.c and table.c.user_id not in kept:
+        conditions.append(table.c.user_id == user_id)
+    if "chat_id" in table.c and table.c.chat_id not in kept:
+        conditions.append(table.c.chat_id == user_id)  # the private chat has the user's id
+    if table.name == "bot_user":
+        conditions.append(table.c.id == user_id)
+    return kept, conditions
+
+
+def _matches(column: Column[Any], user_id: int) -> ColumnElement[bool]:
+    return column == (str(user_id) if isinstance(column.type, String) else user_id)
+
+
+def forget_preview(*, session: Session, user_id: int) -> tuple[dict[str, int], dict[str, int]]:
+    """What ``forget_user`` would do: rows deleted per table, and rows kept under a pseudonym."""
+    deleted: dict[str, int] = {}
+    kept: dict[str, int] = {}
+    for table in SQLModel.metadata.sorted_tables:
+        columns, conditions = _plan(table, user_id)
+        if conditions:
+            count = session.execute(select_rows(func.count()).select_from(table).where(or_(*conditions))).scalar_one()
+            if count:
+                deleted[table.name] = count
+        for column in columns:
+            count = session.execute(select_rows(func.count()).select_from(table).where(_matches(column, user_id))).scalar_one()
+            if count:
+                kept[table.name] = kept.get(table.name, 0) + count
+    return deleted, kept
+
+
 def forget_user(*, session: Session, user_id: int) -> dict[str, int]:
     """Delete every row about ``user_id`` in every table the bot has, this area's and others'.
 
     Walks the whole metadata instead of a list of our own tables, so a table another area adds
     later (with a ``user_id`` column, or a ``chat_id`` that is the user's private chat) is
-    covered too; ``bot_user`` is keyed by ``id``. Returns rows deleted per table.
+    covered too; ``bot_user`` is keyed by ``id``. Records a table keeps for others' sake (the
+    admin audit: its ``info`` names them) keep their rows, with the user's id replaced by a
+    stable pseudonym. Returns rows deleted per table.
     """
     deleted: dict[str, int] = {}
+    secret: bytes | None = None
     for table in reversed(SQLModel.metadata.sorted_tables):
-        conditions = []
-        if "user_id" in table.c:
-            conditions.append(table.c.user_id == user_id)
-        if "chat_id" in table.c:
-            conditions.append(table.c.chat_id == user_id)  # the private chat has the user's id
-        if table.name == "bot_user":
-            conditions.append(table.c.id == user_id)
+        columns, conditions = _plan(table, user_id)
+        for column in columns:
+            secret = secret or pseudonym_secret(session)
+            stand_in = pseudonym(secret, user_id)
+            value = str(stand_in) if isinstance(column.type, String) else stand_in
+            session.execute(update(table).where(_matches(column, user_id)).values({column.name: value}))
         if not conditions:
             continue
         count = session.execute(delete(table).where(or_(*conditions))).rowcount  # type: ignore[attr-defined]

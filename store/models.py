@@ -62,6 +62,7 @@ class ContentVersion(SQLModel, table=True):
     """Every content that was applied: its digest, when, by whom. The newest active one is live."""
 
     __tablename__ = "content_version"
+    __table_args__ = {"info": {"pseudonymize": ("applied_by",)}}
 
     id: int | None = Field(default=None, primary_key=True)
     digest: str = Field(index=True, max_length=64)

@@ -29,7 +29,7 @@ from bot.kernel.callbacks import BroadcastButton
 from bot.kernel.cards import entry_reply, paragraph_reply
 from bot.kernel.clock import Clock
 from bot.kernel.content import ContentService
-from bot.kernel.i18n import gettext_for
+from bot.kernel.i18n import gettext_for, ngettext_for
 from bot.kernel.reply import CALLBACK_LIMIT, TELEGRAM_LIMIT, Button, Reply, esc, rows, visible_length
 from bot.kernel.router import Asker, Command, Feature, Handler
 from reminders.models import Delivery, Subscription
@@ -150,8 +150,10 @@ def validate_directory(directory: Path, now: dt.datetime) -> Content:
 def errors_reply(errors: list[ContentError], lang: str) -> Reply:
     """The errors an admin must fix: at most 20 shown, each with file, line, entry, field and why."""
     _ = gettext_for(lang)
+    n_ = ngettext_for(lang)
     lines = [
-        "❌ " + _("The content is invalid: %(n)d error(s). Nothing was changed.") % {"n": len(errors)},
+        "❌ " + n_("The content is invalid: %(n)d error. Nothing was changed.",
+                   "The content is invalid: %(n)d errors. Nothing was changed.", len(errors)) % {"n": len(errors)},
         "",
     ]
     lines += [f"• <code>{esc(str(error))}</code>" for error in errors[:MAX_ERRORS_SHOWN]]
@@ -613,6 +615,7 @@ class AdminArea:
     def broadcast(self, args: str, who: Asker) -> list[Reply]:
         """Prepare a message to every user; it is sent only after the confirmation button."""
         _ = gettext_for(who.lang)
+        n_ = ngettext_for(who.lang)
         text = args.strip()
         if not text:
             return [Reply(_("Usage: /broadcast followed by the message text"))]
@@ -628,7 +631,8 @@ class AdminArea:
                             result="pending", now=now)
             broadcast_id = row.id
         preview = "\n".join([
-            f"<b>{_('Send this message to %(n)d users?') % {'n': users}}</b>", "", esc(text),
+            "<b>{}</b>".format(n_("Send this message to %(n)d user?", "Send this message to %(n)d users?", users)
+                               % {"n": users}), "", esc(text),
         ])
         buttons = [Button(_("Send"), data=BroadcastButton("go", broadcast_id).pack()), Button(_("Cancel"), data=BroadcastButton("no", broadcast_id).pack())]
         return [Reply(preview, rows(buttons))]
@@ -654,7 +658,9 @@ class AdminArea:
                             result="ok", now=now)
         if verb == "no":
             return [Reply(_("Broadcast cancelled."))]
-        return [Reply(_("Sending to %(n)d users…") % {"n": recipients}, meta={"broadcast": ident})]
+        n_ = ngettext_for(who.lang)
+        return [Reply(n_("Sending to %(n)d user…", "Sending to %(n)d users…", recipients)
+                      % {"n": recipients}, meta={"broadcast": ident})]
 
     def broadcast_recipients(self) -> list[int]:
         with session_scope(self.engine) as session:

@@ -47,6 +47,9 @@ class ContentService:
         self.listeners: list[Listener] = []
         #: Held while this process applies new content (reload, rollback, refresh).
         self.lock = threading.Lock()
+        #: Content files that changed while the bot was stopped were applied at start-up: the
+        #: (old, new) catalogs, told to the subscribers once they are wired (``notify_startup``).
+        self.startup_change: tuple[Catalog, Catalog] | None = None
 
     @property
     def catalog(self) -> Catalog:
@@ -70,6 +73,11 @@ class ContentService:
                 log.exception("content listener %s failed", getattr(listener, "__qualname__", listener))
                 failed.append(getattr(listener, "__qualname__", repr(listener)))
         return failed
+
+    def notify_startup(self) -> list[str]:
+        """Tell the subscribers about content applied at start-up (files edited while stopped)."""
+        change, self.startup_change = self.startup_change, None
+        return self.notify(*change) if change is not None else []
 
     def refresh_from_database(self) -> bool:
         """Pick up content another replica applied: rebuild the catalog if the stored version differs.
@@ -105,10 +113,13 @@ def load_into_database(engine: Engine, content_dir: Path, now: dt.datetime, appl
 def open_content(engine: Engine, content_dir: Path, now: dt.datetime) -> ContentService:
     """The live content at start-up: the files are applied when their digest differs from the
     database's; invalid files leave the stored content live (and stop start-up if there is none)."""
+    before: Catalog | None = None
     try:
         if content_digest(content_dir) != live_digest(engine):
+            before = read_catalog(engine)
             load_into_database(engine, content_dir, now, applied_by="startup")
     except ContentInvalid as exc:
+        before = None
         for error in exc.errors[:20]:
             log.error("content: %s", error)
         if not read_catalog(engine).entries:
@@ -116,4 +127,7 @@ def open_content(engine: Engine, content_dir: Path, now: dt.datetime) -> Content
                 f"content in {content_dir} is invalid ({len(exc.errors)} errors), first: {exc.errors[0]}"
             ) from None
         log.warning("content files are invalid; serving the content stored in the database")
-    return ContentService(engine, read_catalog(engine))
+    service = ContentService(engine, read_catalog(engine))
+    if before is not None and before.entries and before.version != service.catalog.version:
+        service.startup_change = (before, service.catalog)
+    return service
