@@ -416,7 +416,7 @@ class AdminArea:
             staging = Path(folder)
             st.copy_content(self.content_dir, staging)
             if lower.endswith(".zip"):
-                problems = st.unpack_zip(data, staging, replace_entries=True)
+                problems = st.unpack_zip(data, staging, replace_entries=True, name=file_name)
             elif lower.endswith(".yaml"):
                 problems = self._stage_yaml(file_name, data, staging)
             else:
