@@ -35,7 +35,7 @@ from store.catalog import Catalog
 from store.glosses import GlossBuilder, GlossMap, dictionary_version, english_words, load_dictionary, stem
 from store.normalize import compact, fold, parse_identifier, strip_kind_words
 from store.schema import Entry, GlossaryTerm
-from store.tokenize import STOPWORDS, TOKENIZER_VERSION, Segmenter, segmenter
+from store.tokenize import STOPWORDS, TOKENIZER_VERSION, Segmenter, light_stem, segmenter
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,7 @@ EN_COVERAGE_SHARE = 0.5  # …but it still counts towards coverage unless even m
 _LATIN_WORD = re.compile(r"^[a-z][a-z-]{3,}$")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]{3,}")
 _DIGIT = re.compile(r"\d")
+_WORDS = re.compile(r"(?<![a-z0-9])[a-z][a-z-]*(?![a-z0-9])")
 # Where a Chinese form meets digits or Latin letters the documents often put a space (地方 2030 联盟).
 _SCRIPT_BOUNDARY = re.compile(r"(?<=[\u3400-\u9fff])(?=[0-9a-z])|(?<=[0-9a-z])(?=[\u3400-\u9fff])")
 
@@ -340,7 +341,7 @@ class SearchIndex:
                 if into.get(token, 0.0) < weight:
                     into[token] = weight
 
-        stripped = strip_question(folded)
+        stripped, repaired = self._repaired(strip_question(folded))
         matches = self.glossary.matches(stripped)
         # English words the glossary translated: the Chinese forms carry the meaning into the
         # (Chinese) documents; the English words themselves only reach English entry names, so
@@ -355,29 +356,39 @@ class SearchIndex:
         add((stem(w) for w in english_words(uncovered)), 1.0, english)
         add((stem(w) for w in english_words(translated)), EN_COVERED_WEIGHT, english)
         total = self._num_docs()
+        common = EXPANSION_COMMON_SHARE * total
         for forms, _span in matches:
-            tokens = [token for term in forms for token in self._expansion(term)]
+            expanded = [self._expansion(term) for term in forms]
             # A translation most texts hold (人居署, in any of its forms) says nothing about which
-            # text answers: it is left out of scoring.
-            if sum(self._doc_freq("body", token) for token in tokens) <= EXPANSION_COMMON_SHARE * total:
-                add(tokens, EXPANSION_WEIGHT)
-        typed = typed + translated_tokens
-        repaired: list[tuple[str, str]] = []
-        for token in typed:
-            if _LATIN_WORD.match(token) and not self._knows(token):
-                fixed = self._repair_latin(token)
-                if fixed:
-                    repaired.append((token, fixed))
-                    add([fixed], REPAIR_WEIGHT)
-                    add([stem(fixed)], REPAIR_WEIGHT, english)
-                    for term in self.glossary.expand(fixed):
-                        add(self._term_tokens(term), REPAIR_WEIGHT)
+            # text answers: it is left out of scoring; so is a piece most texts hold (地方).
+            if sum(self._doc_freq("body", whole) for whole, _pieces in expanded if whole) <= common:
+                for whole, pieces in expanded:
+                    add([whole] if whole else [], EXPANSION_WEIGHT)
+                    add((p for p in pieces if self._doc_freq("body", p) <= common), EXPANSION_WEIGHT)
         for run in _CJK_RUN.findall(folded):
             fixed = self._repair_cjk(run)
             if fixed:
                 repaired.append((run, fixed))
                 add(self._term_tokens(fixed), REPAIR_WEIGHT)
         return weights, english, repaired
+
+    def _repaired(self, folded: str) -> tuple[str, list[tuple[str, str]]]:
+        """``folded`` with its misspelt English words repaired, before the glossary reads it (so
+        "informal setlements" is translated as "informal settlements"), and what was repaired."""
+        repaired: list[tuple[str, str]] = []
+
+        def repair(match: re.Match[str]) -> str:
+            word = match.group()
+            token = light_stem(word)
+            if not _LATIN_WORD.match(token) or self._knows(token) or self._knows(word):
+                return word
+            fixed = self._repair_latin(token)
+            if not fixed:
+                return word
+            repaired.append((word, fixed))
+            return fixed
+
+        return _WORDS.sub(repair, folded), repaired
 
     def _knows(self, word: str) -> bool:
         """A real word, left as typed: the index, the glossary or the dictionary knows it."""
@@ -389,14 +400,14 @@ class SearchIndex:
     def _doc_freq(self, field_name: str, token: str) -> int:
         return self._searcher.doc_freq(field_name, token) if self._searcher is not None else 0
 
-    def _expansion(self, term: str) -> list[str]:
+    def _expansion(self, term: str) -> tuple[str | None, list[str]]:
         """How a glossary form is searched: whole, as the texts hold it (not also its part-words:
         联合国人类住区规划署 must not bring every 联合国 and 人类); where the texts write it with
         spaces (地方 2030 联盟), its pieces."""
         whole = term.replace(" ", "")
         spaced = _SCRIPT_BOUNDARY.sub(" ", whole)
         pieces = self._term_tokens(spaced) if spaced != whole else []
-        return [whole, *pieces] if self._doc_freq("body", whole) else pieces
+        return (whole if self._doc_freq("body", whole) else None), pieces
 
     def _informative(self, english: dict[str, float]) -> dict[str, float]:
         """English stems some text holds, without those most texts hold (if any are left)."""
@@ -512,16 +523,21 @@ class SearchIndex:
             kept = sorted((token for token, n in freq.items() if n), key=freq.__getitem__)[:2]
         return kept
 
-    def _named_in(self, key: str) -> set[str]:
-        """Entries whose full name or alias the question contains (人居大会第二届会议通过了……)."""
+    def _named_in(self, key: str) -> dict[str, str]:
+        """Entries whose full name or alias the question contains (人居大会第二届会议通过了……),
+        each with the alias found."""
         if len(key) < NAMED_MIN:
-            return set()
-        found: set[str] = set()
+            return {}
+        spans: list[tuple[int, int, str, str]] = []
         for i in range(len(key) - NAMED_MIN + 1):
             for alias, owner in self._alias_keys.get(key[i : i + 2], ()):
                 if key.startswith(alias, i):
-                    found.add(owner)
-        return found
+                    spans.append((i, i + len(alias), owner, alias))
+        # The longest name wins: "2019年世界城市日" names the 2019 observance, not also the day.
+        return {
+            owner: alias for a, b, owner, alias in spans
+            if not any(c <= a and b <= d and d - c > b - a for c, d, _other, _alias in spans)
+        }
 
     def search(self, text: str, limit: int = MAX_HITS) -> Results:
         """Entries and paragraphs for ``text``, best first; an identifier's own entry first."""
@@ -539,8 +555,14 @@ class SearchIndex:
             for key_text in keys - {""}:
                 query = tantivy.Query.term_query(self._schema, "key", key_text)
                 clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, KEY_BOOST)))
-            # An identifier inside a question ("where will WUF12 be held") still names its entry.
+            stripped = strip_question(fold(text))
+            named = self._named_in(compact(stripped))
+            # An identifier inside a question ("where will WUF12 be held") still names its entry,
+            # unless it is part of a longer name the question holds (世界城市日 in 2019年世界城市日).
+            longer = [alias for alias in named.values() if len(alias) > NAMED_MIN]
             for token in {compact(t) for t in weights} - keys - {""}:
+                if any(token in alias and token != alias for alias in longer):
+                    continue
                 query = tantivy.Query.term_query(self._schema, "key", token)
                 clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, KEY_TOKEN_BOOST)))
             # English words are searched through the English view (every text has one), not also
@@ -555,13 +577,11 @@ class SearchIndex:
                 clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, EN_BOOST * english[token])))
             found = self._searcher.search(tantivy.Query.boolean_query(clauses), CANDIDATES, count=False).hits if clauses else []
             positions = self._searcher.fast_field_values("pos", [address for _score, address in found]) if found else []
-            stripped = strip_question(fold(text))
             phrases = [run for run in _CJK_RUN.findall(stripped) if len(run) >= PHRASE_MIN]
             if len(stripped) >= PHRASE_MIN and stripped not in phrases:
                 phrases.append(stripped)
             # A phrase that contains another is only in a text if the shorter one is: keep the short.
             phrases = [p for p in phrases if not any(o != p and o in p for o in phrases)]
-            named = self._named_in(compact(stripped))
             # Numbers are left out of coverage: texts are compared unfolded (第二届 stays 第二届).
             # English words count through their stems (below), not also as typed.
             eligible = [
