@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.kernel.core import Asker
+from bot.app import Habitat
 from bot.kernel.reply import plain_text
-from bot.search.area import SearchArea, area_of
-from bot.services import Services
+from bot.kernel.router import Asker
+from bot.search.area import SearchArea
 from store.catalog import Catalog
 from store.glosses import Dictionary, GlossMap, senses, stem
 from store.search import SearchIndex
@@ -30,13 +30,11 @@ SAMPLE = [
 ]
 
 
-def area(services: Services) -> SearchArea:
-    found = area_of(services.core)
-    assert found is not None
-    return found
+def area(services: Habitat) -> SearchArea:
+    return services.search
 
 
-def top(services: Services, query: str, n: int = 3) -> list[str]:
+def top(services: Habitat, query: str, n: int = 3) -> list[str]:
     _index, results = area(services).search(query)
     return [answer_key(h) for h in results.hits[:n]]
 
@@ -86,23 +84,23 @@ def test_the_packaged_dictionary_knows_the_corpus_words() -> None:
         ("What is the Arab Mayors Academy?", {"SG-NUA-2024#72"}),
     ],
 )
-def test_an_english_question_finds_the_chinese_paragraph_that_answers(services: Services, question: str, wanted: set[str]) -> None:
+def test_an_english_question_finds_the_chinese_paragraph_that_answers(services: Habitat, question: str, wanted: set[str]) -> None:
     assert wanted & set(top(services, question)), top(services, question)
 
 
-def test_an_english_reply_cites_the_chinese_paragraph(services: Services) -> None:
-    [reply] = services.core.message("How many people took part in Urban October 2022?", EN)
+def test_an_english_reply_cites_the_chinese_paragraph(services: Habitat) -> None:
+    [reply] = services.router.message("How many people took part in Urban October 2022?", EN)
     assert "para. 41" in plain_text(reply.text)
 
 
 # -- the glossary on top --------------------------------------------------------------------------------
 
 
-def index(services: Services) -> SearchIndex:
+def index(services: Habitat) -> SearchIndex:
     return area(services).service.index()
 
 
-def test_glossary_forms_are_matched_whole_not_as_their_part_words(services: Services) -> None:
+def test_glossary_forms_are_matched_whole_not_as_their_part_words(services: Habitat) -> None:
     weights, _english, _repaired = index(services).query_terms("Global Future Cities Programme")
     assert "全球未来城市方案" in weights
     assert not {"全球", "未来"} & set(weights)
@@ -110,21 +108,21 @@ def test_glossary_forms_are_matched_whole_not_as_their_part_words(services: Serv
     assert not {"联合国", "人类", "国人"} & set(weights)
 
 
-def test_a_translation_most_paragraphs_hold_is_left_out_of_scoring(services: Services) -> None:
+def test_a_translation_most_paragraphs_hold_is_left_out_of_scoring(services: Habitat) -> None:
     weights, _english, _repaired = index(services).query_terms("UN-Habitat income in 2023")
     assert "人居署" not in weights
     assert "SG-NUA-2024#1" not in top(services, "UN-Habitat income in 2023", 1)
 
 
-def test_a_form_the_text_writes_with_spaces_falls_back_to_its_pieces(services: Services) -> None:
+def test_a_form_the_text_writes_with_spaces_falls_back_to_its_pieces(services: Habitat) -> None:
     weights, _english, _repaired = index(services).query_terms("Local2030 Coalition secretariat")
     assert {"2030", "联盟"} <= set(weights)  # 地方 too, but most paragraphs say 地方
     assert "地方" not in weights
 
 
-def test_glossary_names_are_in_the_paragraphs_they_cite(services: Services) -> None:
+def test_glossary_names_are_in_the_paragraphs_they_cite(services: Habitat) -> None:
     """Each name added for what the documents say only in Chinese cites a paragraph that holds it."""
-    catalog: Catalog = services.catalog
+    catalog: Catalog = services.content.catalog
     lines = GLOSSARY.read_text(encoding="utf-8").split("# --- named only in Chinese", 1)[1].splitlines()
     checked = 0
     for line in lines:
@@ -155,14 +153,14 @@ def test_glossary_names_are_in_the_paragraphs_they_cite(services: Services) -> N
         "What happened at the brainstorming workshop?",
     ],
 )
-def test_real_english_words_are_searched_as_typed(services: Services, question: str) -> None:
+def test_real_english_words_are_searched_as_typed(services: Habitat, question: str) -> None:
     _index, results = area(services).search(question)
     assert results.repaired == ()
-    [reply] = services.core.message(question, EN)
+    [reply] = services.router.message(question, EN)
     assert "instead" not in plain_text(reply.text).lower()
 
 
-def test_a_misspelt_word_is_still_repaired_before_the_glossary_reads_it(services: Services) -> None:
+def test_a_misspelt_word_is_still_repaired_before_the_glossary_reads_it(services: Habitat) -> None:
     _index, results = area(services).search("informal setlements")
     assert results.repaired == (("setlements", "settlement"),)
     assert {"res-2/2", "SG-NUA-2024#90", "HA1-PROCEEDINGS#20", "SG-NUA-2024#46"} & set(top(services, "informal setlements"))
@@ -178,9 +176,9 @@ def small_catalog(catalog: Catalog) -> Catalog:
 
 
 def test_a_restart_reads_the_kept_glosses_not_the_dictionary_and_a_damaged_file_is_rebuilt(
-    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    services: Habitat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    catalog = small_catalog(services.catalog)
+    catalog = small_catalog(services.content.catalog)
     question = "clean water and sanitation"
     built = SearchIndex.open(catalog, tmp_path)
     expected = [h.key for h in built.search(question).hits[:3]]
