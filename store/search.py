@@ -226,7 +226,7 @@ class SearchIndex:
                 if len(key) >= NAMED_MIN:
                     self._alias_keys.setdefault(key[:2], []).append((key, e.id))
         self._entry_text = {
-            e.id: fold.__wrapped__(_entry_title(e, self.catalog.aliases.get(e.id, [])) + " " + _entry_body(e))  # type: ignore[attr-defined]
+            e.id: fold.__wrapped__(_entry_title(e, self.catalog.aliases.get(e.id, [])) + " " + _entry_body(e))
             for e in self.catalog.entries.values()
         }
         self._latin = sorted({t for t in self._vocab if _LATIN_WORD.match(t)} | {w for w in self.glossary.words if _LATIN_WORD.match(w)})
@@ -276,9 +276,8 @@ class SearchIndex:
             if entry.number:
                 # "resolution 2/2" must prefer the resolution over decision 2/2 with the same number.
                 keys |= {entry.number, f"{entry.kind.value}:{entry.number}"}
-            keys = sorted(keys)
             raw = f"{_entry_title(entry, aliases)} {_entry_body(entry)}"
-            yield ("e", entry.id, ""), title, " ".join(seg.tokens(_entry_body(entry))), keys, raw
+            yield ("e", entry.id, ""), title, " ".join(seg.tokens(_entry_body(entry))), sorted(keys), raw
         for doc, paragraphs in catalog.paragraphs.items():
             for paragraph in paragraphs:
                 yield ("p", doc, paragraph.number), "", " ".join(seg.tokens(paragraph.text)), [], paragraph.text
@@ -323,7 +322,7 @@ class SearchIndex:
             raise ValueError("index key mismatch")
         table = [tuple(row) for row in payload["table"]]
         glosses = GlossMap.from_json(json.loads((path / GLOSS_FILE).read_text(encoding="utf-8")))
-        index = cls(catalog, seg, glossary, key, tantivy.Index.open(str(path)), table, payload["vocab"], glosses)  # type: ignore[arg-type]
+        index = cls(catalog, seg, glossary, key, tantivy.Index.open(str(path)), table, payload["vocab"], glosses)
         index.from_disk = True
         return index
 
@@ -596,7 +595,7 @@ class SearchIndex:
             candidates = []
             for (score, _address), pos in zip(found, positions, strict=True):
                 if pos is not None and pos < len(self._table):
-                    kind, a, b = self._table[pos]
+                    kind, a, b = self._table[int(pos)]
                     factor = self._coverage(kind, a, b, eligible, glossed, total, phrases)
                     if kind == "e" and a in named:
                         factor *= NAMED_BONUS
