@@ -16,7 +16,7 @@ from bot.clock import Clock, SystemClock
 from bot.ratelimit import SharedRateLimiter
 from bot.services import Services, build_services
 from bot.settings import Settings
-from handlers import admin, errors, inline, lookup
+from handlers import admin, errors, inline, instrument, lookup
 from handlers.common import BotContext
 from reminders.dispatcher import Pacer
 
@@ -72,6 +72,7 @@ def build_application(settings: Settings, clock: Clock | None = None, *, service
     register_areas(app)
     lookup.register(app)
     errors.register(app)
+    instrument.register(app)  # handler groups before and after all others: counts and times updates
     return app
 
 
@@ -85,7 +86,7 @@ def live_hooks(app: Application) -> list:  # type: ignore[type-arg]
     """Start-up work of the areas once services exist (scheduling the reminder jobs, say)."""
     from reminders.runtime import start_jobs  # planner and dispatcher as JobQueue jobs
 
-    return [admin.install_menus, start_jobs, watch_content_version, warm_search]
+    return [admin.install_menus, start_jobs, watch_content_version, warm_search, instrument.start_gauges]
 
 
 async def warm_search(app: Application) -> None:  # type: ignore[type-arg]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import metrics
 from bot.core import Asker, Core
 from bot.dates import date_range, until
 from bot.i18n import gettext_for
@@ -90,8 +91,11 @@ class SearchArea:
 
     def _first_page(self, text: str, who: Asker) -> Reply:
         reply = self.page(text, 0, who)
-        if reply.meta.get("results") == "0" and self.on_miss is not None:
-            self.on_miss(text)
+        metrics.count_search_query()
+        if reply.meta.get("results") == "0":
+            metrics.count_search_miss()
+            if self.on_miss is not None:
+                self.on_miss(text)
         return reply
 
     def button(self, data: str, who: Asker) -> list[Reply]:

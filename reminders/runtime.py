@@ -64,6 +64,10 @@ class Reminders:
     async def dispatch(self) -> int:
         return await self.dispatcher.run_once()
 
+    def stop(self) -> None:
+        """Graceful shutdown: claim and start nothing more; ``close`` then returns what was claimed."""
+        self.dispatcher.stop()
+
     def close(self) -> None:
         self.dispatcher.close()
 
@@ -107,6 +111,14 @@ async def start_jobs(app: Application) -> None:  # type: ignore[type-arg]
     app.job_queue.run_repeating(plan_job, interval=PLAN_EVERY, first=0.1, name="reminders-plan", job_kwargs=job_kwargs)
     app.job_queue.run_repeating(dispatch_job, interval=DISPATCH_EVERY, first=0.5, name="reminders-dispatch",
                                 job_kwargs=job_kwargs)
+
+
+def stop_jobs(app: Application) -> None:  # type: ignore[type-arg]
+    """On SIGTERM, before the application stops: the dispatcher stops claiming and starting sends,
+    so the job the application waits for ends with the sends in flight (handlers/serve.py)."""
+    reminders = app.bot_data.get("reminders")
+    if reminders is not None:
+        reminders.stop()
 
 
 # -- the console: a background thread ---------------------------------------------------------------

@@ -1,0 +1,115 @@
+"""What the Telegram side measures: updates by type and handling time (two handler groups around
+all others), outbox depth and content version (a job), and the health /healthz reports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from telegram import Update
+from telegram.ext import Application, TypeHandler
+
+from bot import metrics
+from handlers.common import BotContext
+from handlers.errors import update_kind
+from handlers.http import Health
+from reminders.models import PENDING, SENDING, Delivery
+from store.models import ContentVersion
+
+log = logging.getLogger(__name__)
+
+#: Handler groups run in order; these two come before and after every other group.
+FIRST_GROUP = -1000
+LAST_GROUP = 1000
+#: Seconds between two readings of the outbox depth and the content version.
+GAUGES_EVERY = 15.0
+#: Updates whose end was never seen (a handler stopped the chain) are forgotten beyond this many.
+MAX_OPEN = 10_000
+
+
+class Timings:
+    """Start times of the updates being handled, keyed by the Update object's identity."""
+
+    def __init__(self) -> None:
+        self.open: dict[int, float] = {}
+
+    async def started(self, update: Update, context: BotContext) -> None:
+        metrics.count_update(update_kind(update))
+        if len(self.open) >= MAX_OPEN:
+            self.open.clear()
+        self.open[id(update)] = time.perf_counter()
+
+    async def finished(self, update: Update, context: BotContext) -> None:
+        start = self.open.pop(id(update), None)
+        if start is not None:
+            metrics.observe_reply(time.perf_counter() - start)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Count every update and time its handling, replies included."""
+    timings = Timings()
+    app.add_handler(TypeHandler(Update, timings.started), group=FIRST_GROUP)
+    app.add_handler(TypeHandler(Update, timings.finished), group=LAST_GROUP)
+
+
+def read_gauges(engine: Engine, digest: str, now: dt.datetime) -> None:
+    """Outbox rows due at ``now`` and claimed, and the id of the content version served (a thread: it queries)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Delivery.status, func.count()).where(Delivery.status.in_((PENDING, SENDING)))  # type: ignore[attr-defined]
+            .where((Delivery.status == SENDING) | (Delivery.available_at <= now))  # type: ignore[arg-type, operator]
+            .group_by(Delivery.status)
+        ).all()
+        version = conn.execute(
+            select(func.max(ContentVersion.id)).where(ContentVersion.digest == digest)
+        ).scalar() if digest else None
+    counts = {status: count for status, count in rows}
+    metrics.set_outbox_depth(counts.get(PENDING, 0), counts.get(SENDING, 0))
+    metrics.set_content_version(version, digest)
+
+
+async def start_gauges(app: Application) -> None:  # type: ignore[type-arg]
+    """Live hook: read the gauges now and every GAUGES_EVERY seconds."""
+
+    async def job(context: BotContext) -> None:
+        services = context.services
+        try:
+            await asyncio.to_thread(read_gauges, services.engine, services.catalog.version, services.clock.now())
+        except Exception:  # a gauge is not worth a crash; /healthz reports a database that is down
+            log.warning("could not read the outbox depth and content version", exc_info=True)
+
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(job, interval=GAUGES_EVERY, first=0.2, name="metrics-gauges",
+                                    job_kwargs={"max_instances": 1, "coalesce": True})
+
+
+def check_health(engine: Engine, entries: int, version: str) -> Health:
+    """Does the database answer, and is content loaded? (a thread: it queries)."""
+    checks: dict[str, str] = {}
+    try:
+        with engine.connect() as conn:  # the bot's own table, not just "SELECT 1": a fresh empty database is not ours
+            conn.execute(select(func.max(ContentVersion.id))).scalar()
+        checks["database"] = "ok"
+    except Exception as exc:  # any failure to answer is "down", with its type for the operator
+        checks["database"] = f"no answer: {type(exc).__name__}"
+    checks["content"] = "ok" if entries and version else "not loaded"
+    return Health(checks)
+
+
+def health_of(app: Application) -> Callable[[], Awaitable[Health]]:  # type: ignore[type-arg]
+    """The /healthz check for ``app``; before its services exist it reports the bot as starting."""
+
+    async def health() -> Health:
+        services = app.bot_data.get("services")
+        if services is None:
+            return Health({"database": "starting", "content": "starting"})
+        catalog = services.catalog
+        return await asyncio.to_thread(check_health, services.engine, len(catalog.entries), catalog.version)
+
+    return health
