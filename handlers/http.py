@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import metrics
+from bot.kernel import metrics
 
 log = logging.getLogger(__name__)
 

@@ -9,20 +9,25 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
-from bot import metrics
+from bot.kernel import metrics
+from bot.kernel.clock import Clock
+from bot.kernel.content import ContentService
+from bot.kernel.router import Job
 from handlers.common import BotContext
-from handlers.errors import update_kind
 from handlers.http import Health
 from reminders.models import PENDING, SENDING, Delivery
 from store.models import ContentVersion
 
 log = logging.getLogger(__name__)
+
+App = Application[Any, Any, Any, Any, Any, Any]
 
 #: Handler groups run in order; these two come before and after every other group.
 FIRST_GROUP = -1000
@@ -31,6 +36,16 @@ LAST_GROUP = 1000
 GAUGES_EVERY = 15.0
 #: Updates whose end was never seen (a handler stopped the chain) are forgotten beyond this many.
 MAX_OPEN = 10_000
+
+
+def update_kind(update: object) -> str:
+    """Which field of the update is set (message, callback_query, ...)."""
+    if isinstance(update, Update):
+        for name in Update.ALL_TYPES:
+            if getattr(update, name, None) is not None:
+                return name
+        return "other"
+    return type(update).__name__
 
 
 class Timings:
@@ -51,20 +66,20 @@ class Timings:
             metrics.observe_reply(time.perf_counter() - start)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Count every update and time its handling, replies included."""
+def install_metrics(app: App) -> None:
+    """Count every update and time its handling, replies included (groups around all others)."""
     timings = Timings()
     app.add_handler(TypeHandler(Update, timings.started), group=FIRST_GROUP)
     app.add_handler(TypeHandler(Update, timings.finished), group=LAST_GROUP)
 
 
 def read_gauges(engine: Engine, digest: str, now: dt.datetime) -> None:
-    """Outbox rows due at ``now`` and claimed, and the id of the content version served (a thread: it queries)."""
+    """Outbox rows due at ``now`` and claimed, and the id of the content version served (it queries)."""
     with engine.connect() as conn:
         rows = conn.execute(
             select(Delivery.status, func.count()).where(Delivery.status.in_((PENDING, SENDING)))  # type: ignore[attr-defined]
             .where((Delivery.status == SENDING) | (Delivery.available_at <= now))  # type: ignore[arg-type, operator]
-            .group_by(Delivery.status)
+            .group_by(Delivery.status)  # type: ignore[arg-type]
         ).all()
         version = conn.execute(
             select(func.max(ContentVersion.id)).where(ContentVersion.digest == digest)
@@ -74,26 +89,23 @@ def read_gauges(engine: Engine, digest: str, now: dt.datetime) -> None:
     metrics.set_content_version(version, digest)
 
 
-async def start_gauges(app: Application) -> None:  # type: ignore[type-arg]
-    """Live hook: read the gauges now and every GAUGES_EVERY seconds."""
+def gauges_job(engine: Engine, content: ContentService, clock: Clock) -> Job:
+    """A job reading the outbox depth and content version every GAUGES_EVERY seconds (in a thread)."""
 
-    async def job(context: BotContext) -> None:
-        services = context.services
+    def run() -> None:
         try:
-            await asyncio.to_thread(read_gauges, services.engine, services.catalog.version, services.clock.now())
+            read_gauges(engine, content.catalog.version, clock.now())
         except Exception:  # a gauge is not worth a crash; /healthz reports a database that is down
             log.warning("could not read the outbox depth and content version", exc_info=True)
 
-    if app.job_queue is not None:
-        app.job_queue.run_repeating(job, interval=GAUGES_EVERY, first=0.2, name="metrics-gauges",
-                                    job_kwargs={"max_instances": 1, "coalesce": True})
+    return Job("metrics-gauges", GAUGES_EVERY, run, first=0.2)
 
 
 def check_health(engine: Engine, entries: int, version: str) -> Health:
-    """Does the database answer, and is content loaded? (a thread: it queries)."""
+    """Does the database answer, and is content loaded? (it queries: call it in a thread)."""
     checks: dict[str, str] = {}
     try:
-        with engine.connect() as conn:  # the bot's own table, not just "SELECT 1": a fresh empty database is not ours
+        with engine.connect() as conn:  # the bot's own table, not "SELECT 1": a fresh empty database is not ours
             conn.execute(select(func.max(ContentVersion.id))).scalar()
         checks["database"] = "ok"
     except Exception as exc:  # any failure to answer is "down", with its type for the operator
@@ -102,14 +114,11 @@ def check_health(engine: Engine, entries: int, version: str) -> Health:
     return Health(checks)
 
 
-def health_of(app: Application) -> Callable[[], Awaitable[Health]]:  # type: ignore[type-arg]
-    """The /healthz check for ``app``; before its services exist it reports the bot as starting."""
+def health_check(engine: Engine, content: ContentService) -> Callable[[], Awaitable[Health]]:
+    """The /healthz check over the bot's database and live content."""
 
     async def health() -> Health:
-        services = app.bot_data.get("services")
-        if services is None:
-            return Health({"database": "starting", "content": "starting"})
-        catalog = services.catalog
-        return await asyncio.to_thread(check_health, services.engine, len(catalog.entries), catalog.version)
+        catalog = content.catalog
+        return await asyncio.to_thread(check_health, engine, len(catalog.entries), catalog.version)
 
     return health

@@ -15,7 +15,8 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
@@ -28,9 +29,8 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot.settings import WEBHOOK_DEFAULT_PORT, Settings
-from handlers.http import Deliver, HttpServer
-from handlers.instrument import health_of
+from handlers.http import Deliver, Health, HttpServer
+from handlers.instrument import health_check
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,18 @@ def allowed_updates(app: Application) -> list[str]:  # type: ignore[type-arg]
 _OPT_IN = {Update.CHAT_MEMBER, Update.MESSAGE_REACTION, Update.MESSAGE_REACTION_COUNT}
 
 
+def health_of(app: Application) -> Callable[[], Awaitable[Health]]:  # type: ignore[type-arg]
+    """/healthz for ``app``: the bot is built in post_init, so it is looked up when asked."""
+
+    async def health() -> Health:
+        habitat = app.bot_data.get("habitat")  # set by the composition root's post_init
+        if habitat is None:
+            return Health({"database": "starting", "content": "starting"})
+        return await health_check(habitat.engine, habitat.content)()
+
+    return health
+
+
 def feeder(app: Application) -> Deliver:  # type: ignore[type-arg]
     """Hand a webhook update to the application's update queue, as polling does: the application's
     update processor decides what runs concurrently."""
@@ -86,40 +98,45 @@ def feeder(app: Application) -> Deliver:  # type: ignore[type-arg]
     return deliver
 
 
-def build_server(settings: Settings, app: Application, *, webhook: bool) -> HttpServer | None:  # type: ignore[type-arg]
-    """The HTTP server for these settings: always in webhook mode, in polling mode when HTTP_PORT is set.
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram posts updates (PUBLIC_URL/telegram) and the secret it sends with each."""
+
+    url: str
+    secret: str
+
+
+def build_server(app: Application, host: str, port: int, *,  # type: ignore[type-arg]
+                 webhook: Webhook | None = None) -> HttpServer:
+    """The bot's HTTP server: /healthz and /metrics, and WEBHOOK_PATH when ``webhook`` is given.
 
     Add routes to it (``server.add_route``) before passing it to ``serve``.
     """
-    port = settings.http_port
-    if port is None and not webhook:
-        return None
-    server = HttpServer(settings.http_host, WEBHOOK_DEFAULT_PORT if port is None else port, health=health_of(app))
-    if webhook:
-        if settings.webhook_secret is None:
-            raise ValueError("WEBHOOK_SECRET is needed in webhook mode")
-        server.accept_updates(WEBHOOK_PATH, settings.webhook_secret, feeder(app))
+    server = HttpServer(host, port, health=health_of(app))
+    if webhook is not None:
+        server.accept_updates(WEBHOOK_PATH, webhook.secret, feeder(app))
     return server
 
 
 async def serve(
     app: Application,  # type: ignore[type-arg]
-    settings: Settings,
     *,
-    webhook: bool = False,
     server: HttpServer | None = None,
+    webhook: Webhook | None = None,
     on_stopping: Iterable[Callable[[], object]] = (),
     stop: asyncio.Event | None = None,
 ) -> None:
-    """Run ``app`` until SIGTERM/SIGINT, or until ``stop`` is set when given (tests), then stop gracefully."""
+    """Run ``app`` until SIGTERM/SIGINT, or until ``stop`` is set when given (tests), then stop gracefully.
+
+    With ``webhook`` Telegram is told to post updates there (``server`` must accept them, see
+    ``build_server``); without it the application long-polls.
+    """
     loop = asyncio.get_running_loop()
     signals = (signal.SIGTERM, signal.SIGINT) if stop is None else ()
     stop = stop or asyncio.Event()
     for sig in signals:
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread / Windows
             loop.add_signal_handler(sig, stop.set)
-    if server is None:
-        server = build_server(settings, app, webhook=webhook)
     await app.initialize()
     try:
         if app.post_init is not None:
@@ -128,10 +145,9 @@ async def serve(
         if server is not None:
             await server.start()
         allowed = allowed_updates(app)
-        if webhook:
-            await app.bot.set_webhook(settings.webhook_url, secret_token=settings.webhook_secret,
-                                      allowed_updates=allowed)
-            log.info("webhook registered at %s for %s", settings.webhook_url, ", ".join(allowed))
+        if webhook is not None:
+            await app.bot.set_webhook(webhook.url, secret_token=webhook.secret, allowed_updates=allowed)
+            log.info("webhook registered at %s for %s", webhook.url, ", ".join(allowed))
         else:
             assert app.updater is not None, "polling needs the Application's Updater"
             await app.updater.start_polling(allowed_updates=allowed)  # also removes a webhook
@@ -183,7 +199,7 @@ async def _finish(app: Application, seconds: float) -> None:  # type: ignore[typ
         log.error("stopping the application failed", exc_info=task.exception())
 
 
-def run(app: Application, settings: Settings, **options: Any) -> None:  # type: ignore[type-arg]
+def run(app: Application, **options: Any) -> None:  # type: ignore[type-arg]
     """``serve`` in a new event loop (the entry point's way in)."""
-    asyncio.run(serve(app, settings, **options))
+    asyncio.run(serve(app, **options))
 

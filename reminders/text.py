@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from bot.dates import date_range, instant, until
-from bot.i18n import gettext_for, ngettext_for
-from bot.render import cite
-from bot.reply import Button, Reply, esc
+from bot.kernel.callbacks import SnoozeButton, UnsubscribeButton
+from bot.kernel.cards import cite
+from bot.kernel.dates import date_range, instant, until
+from bot.kernel.i18n import gettext_for, ngettext_for
+from bot.kernel.occurrences import Occurrence, occurrences, upcoming, zone_of
+from bot.kernel.reply import Button, Reply, esc
 from reminders.models import Delivery
-from reminders.occurrences import Occurrence, occurrences, upcoming, zone_of
 from reminders.planner import entries_for
 from reminders.store import aware, subscriptions_of
 from reminders.zones import utc_offset
@@ -112,9 +113,9 @@ def reminder_reply(
     lines.append(static[1])
     buttons: list[Button] = []
     if subscription_id is not None:
-        buttons.append(Button(f"🔕 {_('Unsubscribe')}", data=f"uns:{subscription_id}"))
+        buttons.append(Button(f"🔕 {_('Unsubscribe')}", data=UnsubscribeButton(subscription_id).pack()))
     if delivery_id is not None:
-        buttons.append(Button(f"⏰ {_('Snooze 1 h')}", data=f"snz:{delivery_id}"))
+        buttons.append(Button(f"⏰ {_('Snooze 1 h')}", data=SnoozeButton(delivery_id).pack()))
     return Reply("\n".join(lines), (tuple(buttons),) if buttons else (), meta={"entry": entry.id})
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,8 +20,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from store.paragraphs import Paragraph, split_paragraphs
-from store.schema import Entry, GlossaryFile, GlossaryTerm, SourceDocument
+from store import safeyaml
+from store.paragraphs import Paragraph, cover_text, split_paragraphs
+from store.safeyaml import YamlRefused
+from store.schema import COVER, Entry, GlossaryFile, GlossaryTerm, SourceDocument
 
 MAX_TEXT = 1500  # characters in one text field; a reply must stay far below Telegram's 4096
 MAX_FILE_BYTES = 2_000_000
@@ -42,7 +45,7 @@ class ContentError:
         what = " ".join(
             part for part in (f"[{self.entry}]" if self.entry else "", self.field or "") if part
         )
-        return f"{where} {what}: {self.message}".replace("  ", " ")
+        return f"{where}{' ' + what if what else ''}: {self.message}"
 
 
 class ContentInvalid(Exception):
@@ -62,12 +65,20 @@ class Content:
     entries: dict[str, Entry]
     glossary: list[GlossaryTerm] = field(default_factory=list)
     digest: str = ""  # sha256 over every file: the content version
+    covers: dict[str, str] = field(default_factory=dict)  # document id -> its cover page text
 
     def paragraph(self, doc: str, number: str) -> Paragraph | None:
         for paragraph in self.paragraphs.get(doc, []):
             if paragraph.number == number:
                 return paragraph
         return None
+
+    def cited_text(self, doc: str, para: str) -> str | None:
+        """The text a citation points to: a paragraph, or the cover page (``cover``)."""
+        if para == COVER:
+            return self.covers.get(doc)
+        paragraph = self.paragraph(doc, para)
+        return paragraph.text if paragraph is not None else None
 
 
 def squash(text: str) -> str:
@@ -84,6 +95,8 @@ class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignor
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    if time.monotonic() > getattr(loader, "deadline", float("inf")):
+        raise YamlRefused(None, None, "the file takes too long to read", node.start_mark)
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
@@ -111,9 +124,12 @@ def _read_yaml(path: Path, rel: str, errors: list[ContentError]) -> Any:
         if path.stat().st_size > MAX_FILE_BYTES:
             errors.append(ContentError(rel, f"file is larger than {MAX_FILE_BYTES} bytes"))
             return None
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+        return safeyaml.load(path.read_text(encoding="utf-8"), _LineLoader)
     except UnicodeDecodeError:
         errors.append(ContentError(rel, "not UTF-8 text"))
+    except YamlRefused as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        errors.append(ContentError(rel, str(exc.problem), line=line))
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         errors.append(ContentError(rel, f"malformed YAML: {exc.problem}", line=line))
@@ -208,6 +224,7 @@ def load_content(directory: Path) -> Content:
     sources_path = directory / "sources.yaml"
     documents: dict[str, SourceDocument] = {}
     paragraphs: dict[str, list[Paragraph]] = {}
+    covers: dict[str, str] = {}
     if not sources_path.is_file():
         errors.append(ContentError("sources.yaml", "missing"))
     else:
@@ -234,6 +251,7 @@ def load_content(directory: Path) -> Content:
             text = text_path.read_text(encoding="utf-8")
             documents[doc.id] = doc
             paragraphs[doc.id] = split_paragraphs(text)
+            covers[doc.id] = cover_text(text)
 
     entries: dict[str, Entry] = {}
     lines: dict[str, tuple[str, int | None]] = {}
@@ -274,7 +292,7 @@ def load_content(directory: Path) -> Content:
             except ValidationError as exc:
                 errors.extend(_pydantic_errors(exc, "glossary.yaml", None, None))
 
-    content = Content(documents, paragraphs, entries, glossary, content_digest(directory))
+    content = Content(documents, paragraphs, entries, glossary, content_digest(directory), covers)
     errors.extend(_check_references(content, lines, broken))
     if errors:
         raise ContentInvalid(errors)
@@ -294,9 +312,7 @@ def _check_references(
         for related in entry.related:
             if related not in content.entries and related not in broken:
                 yield ContentError(rel, f"unknown entry '{related}'", line, entry.id, "related")
-        ranges = [entry.dates] if entry.dates else []
-        cited = list(entry.sources) + [s for r in ranges + list(entry.also_reported) for s in r.sources]
-        for source in cited:
+        for source in entry.all_sources():
             if source.doc is None:
                 continue
             if source.doc not in content.documents:
@@ -304,13 +320,13 @@ def _check_references(
                     continue
                 yield ContentError(rel, f"unknown document '{source.doc}'", line, entry.id, "sources.doc")
                 continue
-            paragraph = content.paragraph(source.doc, source.para or "")
-            if paragraph is None:
+            cited = content.cited_text(source.doc, source.para or "")
+            if cited is None:
                 yield ContentError(
                     rel, f"paragraph {source.para} not found in {source.doc}", line, entry.id, "sources.para"
                 )
                 continue
-            body = squash(paragraph.text)
+            body = squash(cited)
             for term in source.terms:
                 if squash(term) not in body:
                     yield ContentError(

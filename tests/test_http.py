@@ -15,10 +15,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from telegram.ext import Application
 
-from bot.clock import FixedClock
+from bot.app import build_application, http_server, stop_sending
+from bot.kernel.clock import FixedClock
 from bot.settings import Settings
 from handlers.instrument import check_health
-from handlers.serve import serve
+from handlers.serve import Webhook, serve
 from tests.conftest import telegram_settings
 from tests.fakebot import FakeBotApi
 from tests.htmlcheck import parse_telegram_html
@@ -63,15 +64,16 @@ class Running:
 
 @contextlib.asynccontextmanager
 async def running(database_url: str, clock: FixedClock, *, webhook: bool) -> AsyncIterator[Running]:
-    from bot.app import build_application
-
+    """The bot served as ``python -m bot [--webhook]`` serves it, with HTTP_PORT set."""
     port = free_port()
     async with FakeBotApi() as server, aiohttp.ClientSession() as http:
         settings = telegram_settings(server, database_url, http_port=port, public_url=f"http://127.0.0.1:{port}",
                                      webhook_secret=SECRET)
         app = build_application(settings, clock)
+        hook = Webhook(settings.webhook_url, SECRET) if webhook else None
         stop = asyncio.Event()
-        task = asyncio.create_task(serve(app, settings, webhook=webhook, stop=stop))
+        task = asyncio.create_task(serve(app, server=http_server(settings, app, webhook=hook), webhook=hook,
+                                         on_stopping=[lambda: stop_sending(app)], stop=stop))
         try:
             # Polling starts with deleteWebhook; a getUpdates is recorded only when it returns.
             await server.wait_for("setWebhook" if webhook else "deleteWebhook", timeout=30)
@@ -155,7 +157,7 @@ async def test_metrics_parse_and_count_the_update_its_reply_and_the_search(webho
 
 
 async def test_metrics_show_the_content_version_served(webhook_bot: Running) -> None:
-    digest = webhook_bot.app.bot_data["services"].catalog.version
+    digest = webhook_bot.app.bot_data["habitat"].content.catalog.version
     for _ in range(100):  # the gauges job reads the database in the background at start
         if await webhook_bot.metric("habitat_content_version") > 0:
             break
@@ -170,9 +172,9 @@ async def test_healthz_is_200_with_the_database_and_503_when_it_is_gone(webhook_
     status, body = await webhook_bot.get("/healthz")
     assert status == 200
     assert json.loads(body) == {"status": "ok", "checks": {"database": "ok", "content": "ok"}}
-    services = webhook_bot.app.bot_data["services"]
-    services.engine.dispose()
-    database = Path(services.engine.url.database)
+    habitat = webhook_bot.app.bot_data["habitat"]
+    habitat.engine.dispose()
+    database = Path(habitat.engine.url.database)
     for path in (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")):
         path.unlink(missing_ok=True)
     status, body = await webhook_bot.get("/healthz")
@@ -210,14 +212,11 @@ async def test_polling_serves_healthz_and_metrics_when_http_port_is_set(loaded_s
 async def test_a_colleague_can_add_a_route_to_the_same_server(loaded_sqlite_url: str, clock: FixedClock) -> None:
     from aiohttp import web
 
-    from bot.app import build_application
-    from handlers.serve import build_server
-
     port = free_port()
     async with FakeBotApi() as server, aiohttp.ClientSession() as http:
         settings = telegram_settings(server, loaded_sqlite_url, http_port=port)
         app = build_application(settings, clock)
-        web_server = build_server(settings, app, webhook=False)
+        web_server = http_server(settings, app)
         assert web_server is not None
 
         async def feed(request: web.Request) -> web.Response:
@@ -225,7 +224,7 @@ async def test_a_colleague_can_add_a_route_to_the_same_server(loaded_sqlite_url:
 
         web_server.add_route("GET", "/calendar/{token}.ics", feed)
         stop = asyncio.Event()
-        task = asyncio.create_task(serve(app, settings, server=web_server, stop=stop))
+        task = asyncio.create_task(serve(app, server=web_server, stop=stop))
         try:
             await server.wait_for("deleteWebhook", timeout=30)
             async with http.get(f"http://127.0.0.1:{port}/calendar/abc.ics") as response:

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.logging_setup import CHATTY, HIDDEN, JsonFormatter, TextFormatter, configure_logging, redact
-from handlers.errors import Notices
+from bot.kernel.logging_setup import CHATTY, HIDDEN, JsonFormatter, TextFormatter, configure_logging, redact
+from handlers.errors import ErrorHandler
 from tests.conftest import TelegramHarness
 from tests.fakebot import TOKEN
 
@@ -100,12 +100,12 @@ async def test_a_failing_update_is_logged_without_what_the_user_wrote_and_admins
         server.fail("sendMessage", error_code=400, description="Bad Request: can't parse entities", chat_id=6001)
         server.send_text(6001, words, user_id=6001, language_code="en")
         sorry = await server.wait_for("sendMessage", chat_id=6001, count=attempt + 1)
-        assert "Sorry, something went wrong" in sorry[-1]["text"]
+        assert sorry[-1]["text"] in ("Sorry, something went wrong. Please try again.", "抱歉，出了点问题。请重试。")
     notices = server.sent("sendMessage", chat_id=4242)
     assert len(notices) == 1 and "BadRequest" in notices[0]["text"]
     lines = [json.loads(line) for line in captured.getvalue().splitlines()]
     failures = [line for line in lines if line["msg"].startswith("update ") and "failed" in line["msg"]]
-    assert len(failures) == 2 and all("(message) failed: BadRequest" in f["msg"] for f in failures)
+    assert len(failures) == 2 and all("BadRequest" in f["exc"] for f in failures)
     assert all(line["level"] in ("INFO", "WARNING", "ERROR", "CRITICAL") for line in lines)
     text = captured.getvalue()
     assert "zebra-umbrella-question" not in text and SECRET_PART not in text
@@ -113,11 +113,11 @@ async def test_a_failing_update_is_logged_without_what_the_user_wrote_and_admins
 
 def test_admins_hear_of_a_kind_of_error_again_only_after_an_hour() -> None:
     now = [0.0]
-    notices = Notices(every=3600, monotonic=lambda: now[0])
-    assert notices.due("BadRequest at lookup.py:31")
-    assert not notices.due("BadRequest at lookup.py:31")
-    assert notices.due("KeyError at render.py:80")  # another kind is told at once
+    errors = ErrorHandler(lambda: {4242}, monotonic=lambda: now[0])
+    assert errors.should_alert(ValueError("one"))
+    assert not errors.should_alert(ValueError("two"))
+    assert errors.should_alert(KeyError("x"))  # another kind is told at once
     now[0] = 3599
-    assert not notices.due("BadRequest at lookup.py:31")
+    assert not errors.should_alert(ValueError("three"))
     now[0] = 3600
-    assert notices.due("BadRequest at lookup.py:31")
+    assert errors.should_alert(ValueError("four"))

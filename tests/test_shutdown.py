@@ -14,9 +14,9 @@ from collections import Counter
 import aiohttp
 from sqlalchemy.engine import Engine
 
-from bot import metrics
-from bot.clock import FixedClock
-from bot.reply import Reply
+from bot.kernel import metrics
+from bot.kernel.clock import FixedClock
+from bot.kernel.reply import Reply
 from reminders.dispatcher import Outcome, SendResult
 from reminders.models import PENDING, SENDING, SENT
 from reminders.planner import plan_periodic
@@ -47,9 +47,9 @@ class GatedSender:
 async def test_a_stopping_dispatcher_finishes_its_sends_and_gives_back_the_rest(engine: Engine, clock: FixedClock) -> None:
     services, _area = make_services(engine, clock)
     for chat in range(800, 820):
-        services.core.command("subscribe", "WUF12 30d", services.asker(chat, "en", chat_id=chat))
+        services.router.command("subscribe", "WUF12 30d", services.askers.asker(chat, "en", chat_id=chat))
     clock.set(dt.datetime(2024, 10, 5, 5, 0, tzinfo=dt.UTC))
-    plan_periodic(engine, services.catalog, clock.now())
+    plan_periodic(engine, services.content.catalog, clock.now())
     sent_before = metrics.REMINDERS.labels("sent")._value.get()
     sender = GatedSender(in_flight=4)
     dispatcher = dispatcher_for(services, None, sender=sender, concurrency=4)  # type: ignore[arg-type]
@@ -73,9 +73,9 @@ async def test_a_stopping_dispatcher_finishes_its_sends_and_gives_back_the_rest(
 async def test_closing_a_dispatcher_returns_what_it_claimed(engine: Engine, clock: FixedClock) -> None:
     services, _area = make_services(engine, clock)
     for chat in range(830, 835):
-        services.core.command("subscribe", "WUF12 30d", services.asker(chat, "en", chat_id=chat))
+        services.router.command("subscribe", "WUF12 30d", services.askers.asker(chat, "en", chat_id=chat))
     clock.set(dt.datetime(2024, 10, 5, 5, 0, tzinfo=dt.UTC))
-    plan_periodic(engine, services.catalog, clock.now())
+    plan_periodic(engine, services.content.catalog, clock.now())
     dispatcher = dispatcher_for(services, None, sender=GatedSender())  # type: ignore[arg-type]
     assert len(dispatcher.claim(10)) == 5
     assert {r.status for r in rows_of(engine)} == {SENDING}
