@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
@@ -77,12 +78,13 @@ def read_gauges(engine: Engine, digest: str, now: dt.datetime) -> None:
     """Outbox rows due at ``now`` and claimed, and the id of the content version served (it queries)."""
     with engine.connect() as conn:
         rows = conn.execute(
-            select(Delivery.status, func.count()).where(Delivery.status.in_((PENDING, SENDING)))  # type: ignore[attr-defined]
-            .where((Delivery.status == SENDING) | (Delivery.available_at <= now))  # type: ignore[arg-type, operator]
-            .group_by(Delivery.status)  # type: ignore[arg-type]
+            select(col(Delivery.status), func.count())
+            .where(col(Delivery.status).in_((PENDING, SENDING)))
+            .where((col(Delivery.status) == SENDING) | (col(Delivery.available_at) <= now))
+            .group_by(col(Delivery.status))
         ).all()
         version = conn.execute(
-            select(func.max(ContentVersion.id)).where(ContentVersion.digest == digest)
+            select(func.max(col(ContentVersion.id))).where(col(ContentVersion.digest) == digest)
         ).scalar() if digest else None
     counts = {status: count for status, count in rows}
     metrics.set_outbox_depth(counts.get(PENDING, 0), counts.get(SENDING, 0))
@@ -106,7 +108,7 @@ def check_health(engine: Engine, entries: int, version: str) -> Health:
     checks: dict[str, str] = {}
     try:
         with engine.connect() as conn:  # the bot's own table, not "SELECT 1": a fresh empty database is not ours
-            conn.execute(select(func.max(ContentVersion.id))).scalar()
+            conn.execute(select(func.max(col(ContentVersion.id)))).scalar()
         checks["database"] = "ok"
     except Exception as exc:  # any failure to answer is "down", with its type for the operator
         checks["database"] = f"no answer: {type(exc).__name__}"

@@ -49,7 +49,7 @@ _HANDLED: dict[type, tuple[str, ...]] = {
 }
 
 
-def allowed_updates(app: Application) -> list[str]:  # type: ignore[type-arg]
+def allowed_updates(app: Application) -> list[str]:
     """The update types the application's handlers answer, for setWebhook and getUpdates.
 
     A handler class not listed in ``_HANDLED`` (other than the metrics' TypeHandlers) makes this
@@ -72,7 +72,7 @@ def allowed_updates(app: Application) -> list[str]:  # type: ignore[type-arg]
 _OPT_IN = {Update.CHAT_MEMBER, Update.MESSAGE_REACTION, Update.MESSAGE_REACTION_COUNT}
 
 
-def health_of(app: Application) -> Callable[[], Awaitable[Health]]:  # type: ignore[type-arg]
+def health_of(app: Application) -> Callable[[], Awaitable[Health]]:
     """/healthz for ``app``: the bot is built in post_init, so it is looked up when asked."""
 
     async def health() -> Health:
@@ -84,7 +84,7 @@ def health_of(app: Application) -> Callable[[], Awaitable[Health]]:  # type: ign
     return health
 
 
-def feeder(app: Application) -> Deliver:  # type: ignore[type-arg]
+def feeder(app: Application) -> Deliver:
     """Hand a webhook update to the application's update queue, as polling does: the application's
     update processor decides what runs concurrently."""
 
@@ -106,7 +106,7 @@ class Webhook:
     secret: str
 
 
-def build_server(app: Application, host: str, port: int, *,  # type: ignore[type-arg]
+def build_server(app: Application, host: str, port: int, *,
                  webhook: Webhook | None = None) -> HttpServer:
     """The bot's HTTP server: /healthz and /metrics, and WEBHOOK_PATH when ``webhook`` is given.
 
@@ -119,7 +119,7 @@ def build_server(app: Application, host: str, port: int, *,  # type: ignore[type
 
 
 async def serve(
-    app: Application,  # type: ignore[type-arg]
+    app: Application,
     *,
     server: HttpServer | None = None,
     webhook: Webhook | None = None,
@@ -173,7 +173,7 @@ async def serve(
         log.info("stopped")
 
 
-async def _stop_taking(app: Application, server: HttpServer | None,  # type: ignore[type-arg]
+async def _stop_taking(app: Application, server: HttpServer | None,
                        on_stopping: Iterable[Callable[[], object]]) -> None:
     if server is not None:
         server.drain()
@@ -186,7 +186,7 @@ async def _stop_taking(app: Application, server: HttpServer | None,  # type: ign
         await app.updater.stop()
 
 
-async def _finish(app: Application, seconds: float) -> None:  # type: ignore[type-arg]
+async def _finish(app: Application, seconds: float) -> None:
     """Let the application answer what it took and finish its jobs, for at most ``seconds``."""
     task = asyncio.ensure_future(app.stop())
     done, _ = await asyncio.wait({task}, timeout=max(seconds, 0.5))
@@ -199,7 +199,7 @@ async def _finish(app: Application, seconds: float) -> None:  # type: ignore[typ
         log.error("stopping the application failed", exc_info=task.exception())
 
 
-def run(app: Application, **options: Any) -> None:  # type: ignore[type-arg]
+def run(app: Application, **options: Any) -> None:
     """``serve`` in a new event loop (the entry point's way in)."""
     asyncio.run(serve(app, **options))
 
