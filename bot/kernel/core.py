@@ -265,7 +265,7 @@ class Core:
     # -- buttons -------------------------------------------------------------------------------
 
     def _entry_button(self, entry_id: str, who: Asker) -> list[Reply]:
-        entry = self.catalog.entries.get(entry_id)
+        entry = self.catalog.entry(entry_id)  # an old button may carry the id an entry had before
         if entry is None:
             return [Reply(t(who.lang, "This entry is no longer in the content. Send /help."))]
         return [entry_reply(entry, self.catalog, self.now(), who.lang)]
