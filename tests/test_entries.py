@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import Habitat
 from bot.kernel.cards import entry_reply
 from bot.kernel.reply import plain_text
+from bot.kernel.router import Asker
 from store.aliases import entry_aliases
 from store.catalog import Catalog, Found, NotFound
 from store.content import Content, ContentInvalid, load_content, squash
@@ -213,13 +215,6 @@ def test_a_board_session_the_sources_do_not_number_is_not_guessed(catalog: Catal
     assert {e.id for e in resolution.suggestions} == {"EB.2023-03", "EB.2023-11"}
 
 
-def test_an_old_button_opens_the_renamed_entry() -> None:
-    from bot.kernel.clock import FixedClock
-    from bot.kernel.core import Asker, Core
-
-    content = load_content(CONTENT)
-    aliases = {e.id: [alias for alias, _key in entry_aliases(e)] for e in content.entries.values()}
-    core = Core(Catalog(content.entries, content.documents, content.paragraphs, content.glossary, aliases),
-                FixedClock(NOW))
-    [reply] = core.callback("e:EB.2024.2", Asker(lang="en"))
+def test_an_old_button_opens_the_renamed_entry(services: Habitat) -> None:
+    [reply] = services.router.callback("e:EB.2024.2", Asker(user_id=7, lang="en"))
     assert reply.meta.get("entry") == "EB.2024-12"
