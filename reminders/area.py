@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from bot.kernel.callbacks import (
     BadButton,
@@ -282,7 +283,7 @@ class RemindersArea:
             return _("everything")
         if kind == CATEGORY:
             return _("category %(name)s") % {"name": category_label(target, lang)}
-        entry = self.catalog.entries.get(target)
+        entry = self.catalog.entry(target)
         return entry.names.get(lang) if entry else target
 
     def _suggestions(self, who: Asker) -> tuple[tuple[Button, ...], ...]:
@@ -368,7 +369,7 @@ class RemindersArea:
             _("Reminders: %(leads)s (your time zone: %(zone)s).") % {"leads": esc(leads_label(leads, who.lang)), "zone": esc(zone)},
         ]
         upcoming_due = self._next_due(kind, target, leads, zone)
-        followed = self.catalog.entries.get(target) if kind == ENTRY else None
+        followed = self.catalog.entry(target) if kind == ENTRY else None
         where = stage(followed, self.now()) if followed is not None else None
         if upcoming_due is not None:
             moment, entry = upcoming_due
@@ -430,7 +431,7 @@ class RemindersArea:
             label = self._label(sub.target_kind, sub.target, who.lang)
             lines.append(f"• {esc(label)} — {esc(leads_label(sub.leads, who.lang))}")
             short = label if len(label) <= 24 else label[:23] + "…"
-            buttons.append(Button(f"🔕 {short}", data=UnsubscribeButton(sub.id).pack()))
+            buttons.append(Button(f"🔕 {short}", data=UnsubscribeButton(sub.id or 0).pack()))
         lines.append(_("Daily digest: on at %(at)s") % {"at": digest_at} if digest_on else _("Daily digest: off (/digest on)"))
         return [Reply("\n".join(lines), rows(buttons, per_row=1))]
 
@@ -515,7 +516,7 @@ class RemindersArea:
             drop_pending(session=session, user_id=who.user_id, due_after=now)
             session.execute(
                 Delivery.__table__.delete().where(  # type: ignore[attr-defined]
-                    Delivery.user_id == who.user_id, Delivery.kind == "digest", Delivery.status == PENDING)
+                    col(Delivery.user_id) == who.user_id, col(Delivery.kind) == "digest", col(Delivery.status) == PENDING)
             )
             sub_ids = [s.id for s in subscriptions_of(session=session, user_id=who.user_id) if s.id is not None]
         self._plan_now(sub_ids, lo=now)

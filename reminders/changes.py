@@ -97,8 +97,12 @@ def _followable(entry: Entry | None) -> bool:
 def changes(old: Catalog, new: Catalog, now: dt.datetime) -> dict[str, Change]:
     """Every followable entry that was added, removed or changed in a way followers are told."""
     found: dict[str, Change] = {}
+    # An entry renamed (its new id lists the old one in ``former_ids``) is the same entry.
+    renamed = {former: e for e in new.entries.values() for former in e.former_ids if former not in new.entries}
     for entry_id in old.entries.keys() | new.entries.keys():
-        before, after = old.entries.get(entry_id), new.entries.get(entry_id)
+        if entry_id in new.entries and any(f in old.entries for f in new.entries[entry_id].former_ids):
+            continue  # seen under its old id
+        before, after = old.entries.get(entry_id), new.entries.get(entry_id) or renamed.get(entry_id)
         if not (_followable(before) or _followable(after)) or before == after:
             continue
         change = Change(entry_id, before, after)
@@ -120,7 +124,7 @@ def _in(entry: Entry | None, kind: str, target: str) -> bool:
         return False
     assert entry is not None
     if kind == ENTRY:
-        return entry.id == target
+        return entry.id == target or target in entry.former_ids
     if kind == CATEGORY:
         return entry.category == target
     return kind == ALL

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import insert
+from sqlalchemy import Insert, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -52,6 +52,7 @@ def write_notices(engine: Engine, now: dt.datetime, version: str,
     if not rows:
         return 0
     table = Delivery.__table__  # type: ignore[attr-defined]
+    statement: Insert
     if engine.dialect.name == "postgresql":
         statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=["key"])
     elif engine.dialect.name == "sqlite":

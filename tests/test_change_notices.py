@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from telegram import Bot
 
@@ -208,3 +209,22 @@ def test_files_edited_while_the_bot_was_stopped_are_told_once_at_start(
         notices = [r for r in rows_of(again.engine) if r.kind == "change"]
         again.close()
         assert len(notices) == 1 and notices[0].chat_id == 931
+
+
+async def test_a_renamed_entry_keeps_its_followers_and_tells_only_real_changes(
+    engine: Engine, clock: FixedClock, server: FakeBotApi, bot: Bot
+) -> None:
+    services = start(engine, clock, list(ENTRIES))
+    services.router.command("subscribe", "WUF12", services.askers.asker(941, "en", chat_id=941))
+    renamed = changed(WUF12, id="WUF.12", former_ids=["WUF12"])
+    go_live(services, [renamed, *ENTRIES[1:]], "v2")
+    dispatcher = dispatcher_for(services, bot)
+    await dispatcher.run_once()
+    assert texts(server, 941) == []
+    with session_scope(engine) as session:
+        [sub] = session.execute(select(Subscription)).scalars().all()
+    assert sub.active and sub.target == "WUF12"
+    go_live(services, [changed(renamed, dates={"start": "2024-11-05", "end": "2024-11-09"}), *ENTRIES[1:]], "v3")
+    await dispatcher.run_once()
+    [moved] = texts(server, 941)
+    assert "dates changed from 4–8 November 2024 to" in plain_text(moved) and "5–9 November 2024" in plain_text(moved)

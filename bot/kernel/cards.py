@@ -9,11 +9,12 @@ from bot.kernel.dates import clock_time, date_range, month_year, until, utc_offs
 from bot.kernel.i18n import gettext_for
 from bot.kernel.occurrences import last_occurrence, next_occurrence, zone_of
 from bot.kernel.reply import Button, Reply, esc, rows
+from bot.kernel.sections import body_sections, header_lines
 from bot.kernel.timing import Stage, can_follow, span, stage, written_before
 from store.catalog import Catalog
 from store.kinds import spec
 from store.paragraphs import Paragraph
-from store.schema import COVER, Entry, Kind, Source
+from store.schema import COVER, Conflict, DateRange, Entry, Kind, Source
 
 MAX_RELATED_BUTTONS = 8
 MAX_SOURCE_BUTTONS = 4
@@ -139,6 +140,7 @@ def entry_reply(entry: Entry, catalog: Catalog, now: dt.datetime, lang: str, *, 
     when = when_line(entry, now, lang)
     if when:
         lines.append(when)
+    lines.extend(header_lines(entry, catalog, lang))
     for alt in entry.also_reported:
         other_dates = date_range(alt.start, alt.end, lang)
         where = "; ".join(cite(s, catalog, lang) for s in alt.sources)
@@ -158,8 +160,12 @@ def entry_reply(entry: Entry, catalog: Catalog, now: dt.datetime, lang: str, *, 
         lines.append("")
         lines.append(f"<b>{outcomes_heading(entry, catalog, now, lang)}</b>")
         lines.extend(f"• {esc(o.get(lang))}" for o in entry.outcomes)
+    lines.extend(body_sections(entry, catalog, lang))
     lines.append("")
-    all_sources = list(entry.sources) + (list(entry.dates.sources) if entry.dates else [])
+    # Every source the card's facts rest on; conflicts and other reported dates cite theirs inline.
+    cited_inline: list[Conflict | DateRange] = [*entry.conflicts, *entry.also_reported]
+    inline = {id(s) for part in cited_inline for s in part.sources}
+    all_sources = [s for s in entry.all_sources() if id(s) not in inline]
     lines.append(_sources_line(all_sources, catalog, lang))
 
     buttons: list[Button] = []
