@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
 
 from bot.clock import Clock
 from bot.core import Asker, Core
@@ -21,10 +20,10 @@ from bot.i18n import pick_language
 from bot.settings import Settings
 from store.admin_store import is_stored_admin
 from store.catalog import Catalog
-from store.content import ContentInvalid, content_digest, load_content
-from store.db import create_schema, make_engine, session_scope
-from store.loader import ContentDiff, apply_content
-from store.models import ContentVersion
+from store.content import ContentInvalid
+from store.content_store import live_digest, open_content
+from store.db import make_engine, session_scope
+from store.migrations import upgrade
 from store.users import get_user, set_language
 
 log = logging.getLogger(__name__)
@@ -98,41 +97,23 @@ class Services:
         self.engine.dispose()
 
 
-def load_into_database(engine: Engine, settings: Settings, clock: Clock, applied_by: str) -> ContentDiff:
-    """Validate ``CONTENT_DIR`` and write it to the database; raise ContentInvalid on any error."""
-    content = load_content(settings.content_dir)
-    with session_scope(engine) as session:
-        return apply_content(session, content, applied_by=applied_by, now=clock.now())
-
-
-def live_digest(engine: Engine) -> str | None:
-    """Digest of the content the database holds (its newest version), None when empty."""
-    with session_scope(engine) as session:
-        latest = session.exec(select(ContentVersion).order_by(ContentVersion.id.desc()).limit(1)).first()  # type: ignore[union-attr]
-        return latest.digest if latest else None
-
-
 def build_services(settings: Settings, clock: Clock) -> Services:
-    """Open the database and load the content.
+    """Open the database (upgrading its schema when needed) and the content it holds.
 
-    Content files whose digest equals the stored version are not parsed again (a restart costs a
-    catalog build, not a validation); invalid files leave the stored content live.
+    The database is the one truth for content: ``CONTENT_DIR`` only seeds an empty database, and
+    files that differ from the live version are reported, not applied (store/content_store.py).
     """
     engine = make_engine(settings.database_url)
-    create_schema(engine)
+    upgrade(engine)
     try:
-        if content_digest(settings.content_dir) != live_digest(engine):
-            load_into_database(engine, settings, clock, applied_by="startup")
+        open_content(engine, settings.content_dir, now=clock.now())
     except ContentInvalid as exc:
         for error in exc.errors[:20]:
             log.error("content: %s", error)
-        with session_scope(engine) as session:
-            catalog = Catalog.from_session(session)
-        if not catalog.entries:
-            raise StartupError(
-                f"content in {settings.content_dir} is invalid ({len(exc.errors)} errors), first: {exc.errors[0]}"
-            ) from None
-        log.warning("content files are invalid; serving the content stored in the database")
+        raise StartupError(
+            f"the database holds no content and the content in {settings.content_dir} is invalid "
+            f"({len(exc.errors)} errors), first: {exc.errors[0]}"
+        ) from None
     with session_scope(engine) as session:
         catalog = Catalog.from_session(session)
 
