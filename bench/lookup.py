@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.clock import SystemClock  # noqa: E402
+from bot.kernel.clock import SystemClock  # noqa: E402
 from bot.services import build_services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from store.catalog import Found  # noqa: E402

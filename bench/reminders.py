@@ -27,11 +27,11 @@ from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.clock import FixedClock  # noqa: E402
+from bot.kernel.clock import FixedClock  # noqa: E402
+from handlers.sender import TelegramSender  # noqa: E402
 from reminders.dispatcher import Dispatcher, Pacer  # noqa: E402
 from reminders.models import Delivery, Subscription  # noqa: E402
 from reminders.planner import plan, plan_periodic  # noqa: E402
-from reminders.telegram import TelegramSender  # noqa: E402
 from reminders.text import Renderer  # noqa: E402
 from store.db import create_schema, make_engine  # noqa: E402
 from store.models import User  # noqa: E402

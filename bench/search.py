@@ -37,9 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
-from bot.clock import FixedClock  # noqa: E402
-from bot.core import Asker, Core  # noqa: E402
-from bot.search import SearchArea  # noqa: E402
+from bot.kernel.clock import FixedClock  # noqa: E402
+from bot.kernel.core import Asker, Core  # noqa: E402
+from bot.search.area import SearchArea  # noqa: E402
 from store.aliases import entry_aliases  # noqa: E402
 from store.catalog import Catalog  # noqa: E402
 from store.content import load_content  # noqa: E402

@@ -12,9 +12,9 @@ import json
 import logging
 import sys
 
-from bot.clock import Clock, FixedClock, ScaledClock, SystemClock, parse_instant
 from bot.console import console_asker, render_plain, run_console
-from bot.reply import plain_text
+from bot.kernel.clock import Clock, FixedClock, ScaledClock, SystemClock, parse_instant
+from bot.kernel.reply import plain_text
 from bot.services import StartupError, build_services
 from bot.settings import SettingsError, load_settings
 from store.content import ContentInvalid
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             services = build_services(settings, clock)
             if args.command == "ask":
                 return ask(services, args.text, args.lang, args.jsonl)
-            from bot.search import warm_in_background
+            from bot.search.area import warm_in_background
             from reminders.runtime import start_console_reminders  # due reminders print in the console
 
             warm_in_background(services.core)

@@ -12,12 +12,12 @@ import logging
 from telegram import BotCommand, BotCommandScopeDefault
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from bot.clock import Clock, SystemClock
-from bot.ratelimit import SharedRateLimiter
+from bot.kernel.clock import Clock, SystemClock
 from bot.services import Services, build_services
 from bot.settings import Settings
 from handlers import admin, errors, inline, lookup
 from handlers.common import BotContext
+from handlers.ratelimit import SharedRateLimiter
 from reminders.dispatcher import Pacer
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def build_application(settings: Settings, clock: Clock | None = None, *, service
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is needed to talk to Telegram")
     clock = clock or SystemClock()
-    pacer = Pacer()  # one send budget for replies and reminders (bot/ratelimit.py)
+    pacer = Pacer()  # one send budget for replies and reminders (handlers/ratelimit.py)
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         app.bot_data["services"] = services or build_services(settings, clock)
@@ -90,7 +90,7 @@ def live_hooks(app: Application) -> list:  # type: ignore[type-arg]
 
 async def warm_search(app: Application) -> None:  # type: ignore[type-arg]
     """Open the search index in the background at start, not on the first question."""
-    from bot.search import warm_in_background
+    from bot.search.area import warm_in_background
 
     warm_in_background(app.bot_data["services"].core)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from bot.core import Asker
-from bot.reply import Reply, plain_text
+from bot.kernel.core import Asker
+from bot.kernel.reply import Reply, plain_text
 from bot.services import Services
 
 CONSOLE_USER = 0  # the person at the terminal; runs the bot, so may use admin commands

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot.clock import Clock
-from bot.core import Asker, Core
-from bot.i18n import pick_language
+from bot.kernel.clock import Clock
+from bot.kernel.core import Asker, Core
+from bot.kernel.i18n import pick_language
 from bot.settings import Settings
 from store.admin_store import is_stored_admin
 from store.catalog import Catalog
@@ -44,7 +44,7 @@ class Services:
     #: re-plan and notify subscribers of changed events).
     content_listeners: list[Callable[[Catalog, Catalog], None]] = field(default_factory=list)
     reload_lock: threading.Lock = field(default_factory=threading.Lock)
-    #: The admin area (bot.admin.AdminArea), set by install_areas; the Telegram layer uses it.
+    #: The admin area (bot.admin.area.AdminArea), set by install_areas; the Telegram layer uses it.
     admin: Any = None
 
     @property
@@ -129,10 +129,10 @@ def build_services(settings: Settings, clock: Clock) -> Services:
 
 def install_areas(services: Services) -> None:
     """Let each area (search, subscriptions, admin) add its commands and buttons to the core."""
-    from bot.admin import install as install_admin  # the admin area imports this module
+    from bot.admin.area import install as install_admin  # the admin area imports this module
 
     install_admin(services)
-    from bot.search import install as install_search  # the search area imports the core
+    from bot.search.area import install as install_search  # the search area imports the core
 
     install_search(services)
     from reminders.area import install as install_reminders  # the reminders area imports the core

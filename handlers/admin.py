@@ -1,6 +1,6 @@
 """The Telegram side of the admin area: content uploads, sending a broadcast, per-admin menus.
 
-The admin commands themselves are core commands (``bot/admin.py``) answered by the generic
+The admin commands themselves are core commands (``bot/admin/area.py``) answered by the generic
 command handler; only what needs Telegram lives here. Registered before the generic handlers
 (see ``bot.app.register_areas``) so an upload or a broadcast button is claimed here first.
 """
@@ -17,8 +17,8 @@ from telegram.constants import ParseMode
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot.i18n import gettext_for
-from bot.reply import Reply, esc
+from bot.kernel.i18n import gettext_for
+from bot.kernel.reply import Reply, esc
 from handlers.common import BotContext, asker_for, send_replies, services_of
 from handlers.lookup import answer_button
 from store.admin_store import MAX_FILE_BYTES, MAX_ZIP_BYTES

@@ -9,8 +9,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.core import Asker
-from bot.reply import Reply, split_html
+from bot.kernel.core import Asker
+from bot.kernel.reply import Reply, split_html
 
 if TYPE_CHECKING:
     from bot.services import Services

@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError
 from telegram.ext import Application
 
-from bot.i18n import t
+from bot.kernel.i18n import t
 from handlers.common import BotContext
 
 log = logging.getLogger(__name__)

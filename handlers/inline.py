@@ -1,6 +1,6 @@
 """Inline mode: ``@bot <query>`` in any chat offers results whose message cites the source.
 
-The answers come from the search area (``bot/search.py``); this module only turns them into
+The answers come from the search area (``bot/search/area.py``); this module only turns them into
 ``InlineQueryResultArticle`` objects. Inline mode must be switched on with BotFather
 (``/setinline``), otherwise Telegram never sends inline queries.
 """
@@ -13,7 +13,7 @@ from telegram import InlineQueryResultArticle, InputTextMessageContent, LinkPrev
 from telegram.constants import ParseMode
 from telegram.ext import Application, InlineQueryHandler
 
-from bot.search import area_of
+from bot.search.area import area_of
 from handlers.common import BotContext, asker_for
 
 #: Seconds Telegram may cache an answer: short, because upcoming milestones count down.

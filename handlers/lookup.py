@@ -8,9 +8,9 @@ import re
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot.core import Asker
-from bot.i18n import t
-from bot.reply import Reply
+from bot.kernel.core import Asker
+from bot.kernel.i18n import t
+from bot.kernel.reply import Reply
 from handlers.common import BotContext, asker_for, send_replies
 
 COMMAND = re.compile(r"^[/／]([^\s@]+)(?:@(\S+))?\s*(.*)$", re.DOTALL)

@@ -18,13 +18,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.core import Asker
-from bot.i18n import gettext_for
-from bot.render import choice_reply, short_label
-from bot.reply import Attachment, Button, Reply, esc, rows
-from reminders import ics
-from reminders.models import PENDING, Delivery, DigestSetting, Subscription
-from reminders.occurrences import (
+from bot.kernel.cards import choice_reply, short_label
+from bot.kernel.core import Asker
+from bot.kernel.i18n import gettext_for
+from bot.kernel.occurrences import (
     DEFAULT_LEADS_TEXT,
     Lead,
     LeadError,
@@ -34,6 +31,9 @@ from reminders.occurrences import (
     parse_leads,
     upcoming,
 )
+from bot.kernel.reply import Attachment, Button, Reply, esc, rows
+from reminders import ics
+from reminders.models import PENDING, Delivery, DigestSetting, Subscription
 from reminders.planner import AHEAD, FOLLOWABLE, change_payload, entries_for, followable, plan, plan_digests
 from reminders.store import (
     ALL,

@@ -46,8 +46,8 @@ from typing import Protocol
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import Connection, Engine
 
-from bot.clock import Clock
-from bot.reply import Reply
+from bot.kernel.clock import Clock
+from bot.kernel.reply import Reply
 from reminders.models import (
     CANCELLED,
     EMPTY,
@@ -88,7 +88,7 @@ class SendResult:
 
 
 class Sender(Protocol):
-    """Where messages go: Telegram (reminders.telegram.TelegramSender) or the console."""
+    """Where messages go: Telegram (handlers.sender.TelegramSender) or the console."""
 
     async def send(self, chat_id: int, reply: Reply) -> SendResult: ...
 

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 
 from icalendar import Calendar, Event, vRecur
 
-from bot.render import cite
-from reminders.occurrences import next_occurrence
+from bot.kernel.cards import cite
+from bot.kernel.occurrences import next_occurrence
 from store.catalog import Catalog
 from store.schema import Entry
 

@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from bot.kernel.occurrences import Lead, Occurrence, due_at, occurrences, parse_leads
 from reminders.models import PENDING, SKIPPED, DigestSetting, PlannerState, Subscription
-from reminders.occurrences import Lead, Occurrence, due_at, occurrences, parse_leads
 from reminders.store import CATEGORY, ENTRY, aware
 from store.catalog import Catalog
 from store.db import session_scope

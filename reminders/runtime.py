@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.console import CONSOLE_USER
-from bot.reply import Reply, plain_text
+from bot.kernel.reply import Reply, plain_text
 from reminders.dispatcher import Dispatcher, Outcome, Pacer, Sender, SendResult
 from reminders.planner import LATE_AFTER, plan_periodic
 from reminders.text import Renderer
@@ -81,15 +81,15 @@ async def start_jobs(app: Application) -> None:  # type: ignore[type-arg]
     """Live hook: schedule the planner and dispatcher with the application's JobQueue."""
     from telegram import Bot
 
-    from reminders.telegram import TelegramSender
+    from handlers.sender import TelegramSender
 
     services: Services = app.bot_data["services"]
     settings = services.settings
-    # A Bot of its own, without AIORateLimiter: see reminders/telegram.py for why.
+    # A Bot of its own, without AIORateLimiter: see handlers/sender.py for why.
     bot = Bot(settings.telegram_bot_token or app.bot.token, base_url=settings.telegram_base_url,
               base_file_url=settings.telegram_base_file_url)
     await bot.initialize()
-    # The application's pacer: replies and reminders share one budget (bot/ratelimit.py).
+    # The application's pacer: replies and reminders share one budget (handlers/ratelimit.py).
     reminders = Reminders(services, TelegramSender(bot), pacer=app.bot_data.get("pacer"))
     app.bot_data["reminders"] = reminders
     if app.job_queue is None:

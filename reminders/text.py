@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from bot.dates import date_range, instant, until
-from bot.i18n import gettext_for, ngettext_for
-from bot.render import cite
-from bot.reply import Button, Reply, esc
+from bot.kernel.cards import cite
+from bot.kernel.dates import date_range, instant, until
+from bot.kernel.i18n import gettext_for, ngettext_for
+from bot.kernel.occurrences import Occurrence, occurrences, upcoming, zone_of
+from bot.kernel.reply import Button, Reply, esc
 from reminders.models import Delivery
-from reminders.occurrences import Occurrence, occurrences, upcoming, zone_of
 from reminders.planner import entries_for
 from reminders.store import aware, subscriptions_of
 from reminders.zones import utc_offset

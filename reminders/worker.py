@@ -15,10 +15,10 @@ import sys
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.clock import Clock, FixedClock, ScaledClock, SystemClock, parse_instant
+from bot.kernel.clock import Clock, FixedClock, ScaledClock, SystemClock, parse_instant
+from handlers.sender import TelegramSender
 from reminders.dispatcher import Dispatcher, Pacer
 from reminders.planner import plan_periodic
-from reminders.telegram import TelegramSender
 from reminders.text import Renderer
 from store.catalog import Catalog
 from store.db import create_schema, make_engine, session_scope

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from telegram.ext import Application
 
-from bot.clock import FixedClock
+from bot.kernel.clock import FixedClock
 from bot.services import Services, build_services
 from bot.settings import Settings
 from store.db import create_schema, make_engine

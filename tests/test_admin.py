@@ -23,9 +23,9 @@ import pytest
 from sqlalchemy import func, text
 from sqlmodel import select
 
-from bot.clock import FixedClock
-from bot.core import Asker
-from bot.reply import plain_text
+from bot.kernel.clock import FixedClock
+from bot.kernel.core import Asker
+from bot.kernel.reply import plain_text
 from bot.services import Services, build_services
 from store.admin_models import AuditEntry
 from store.admin_store import copy_content

@@ -18,7 +18,7 @@ import pytest
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.clock import FixedClock
+from bot.kernel.clock import FixedClock
 from bot.services import Services
 from store.content import content_digest
 from store.db import session_scope

@@ -124,7 +124,7 @@ def test_bad_content_is_rejected_with_a_located_error(tmp_path: Path, mutation, 
 
 def test_a_replica_picks_up_content_another_replica_applied(loaded_sqlite_url: str, tmp_path: Path) -> None:
     """Two processes share one database; the one that did not reload switches on its next check."""
-    from bot.clock import FixedClock
+    from bot.kernel.clock import FixedClock
     from bot.services import build_services
     from tests.conftest import make_settings
 

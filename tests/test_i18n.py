@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from babel.messages.extract import extract_from_dir
 
-from bot.i18n import gettext_for, ngettext_for, pick_language
+from bot.kernel.i18n import gettext_for, ngettext_for, pick_language
 from tests.conftest import ROOT
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "n_": (1, 2), "t": (2,)}

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from bot.core import Asker
-from bot.reply import Reply, plain_text
+from bot.kernel.core import Asker
+from bot.kernel.reply import Reply, plain_text
 from bot.services import Services
 
 ZH = Asker(user_id=7, lang="zh")
@@ -180,7 +180,7 @@ def test_plain_words_for_commands_work_without_the_slash(services: Services, typ
 
 
 def test_deep_links_open_entries_whose_ids_have_dots_and_slashes(services: Services) -> None:
-    from bot.core import to_deep_link
+    from bot.kernel.core import to_deep_link
 
     assert entry_of(services.core.command("start", "e_" + to_deep_link("HA.2"), EN)) == "HA.2"
     assert entry_of(services.core.command("start", "e_" + to_deep_link("res-2/7"), EN)) == "res-2/7"

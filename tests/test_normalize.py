@@ -107,7 +107,7 @@ def test_ordinary_words_are_not_turned_into_numbers() -> None:
 def test_deep_link_payloads_round_trip_and_use_only_allowed_characters(entry_id: str) -> None:
     import re
 
-    from bot.core import from_deep_link, to_deep_link
+    from bot.kernel.core import from_deep_link, to_deep_link
 
     payload = to_deep_link(entry_id)
     assert re.fullmatch(r"[A-Za-z0-9_-]+", payload)

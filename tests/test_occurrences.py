@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reminders.occurrences import (
+from bot.kernel.occurrences import (
     DEFAULT_LEADS_TEXT,
     Lead,
     LeadError,

@@ -12,8 +12,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 from telegram import Bot
 
-from bot.clock import FixedClock
-from bot.reply import plain_text
+from bot.kernel.clock import FixedClock
+from bot.kernel.reply import plain_text
+from handlers.sender import TelegramSender
 from reminders.dispatcher import Pacer
 from reminders.models import (
     GONE,
@@ -27,7 +28,6 @@ from reminders.models import (
 )
 from reminders.planner import plan_periodic
 from reminders.store import aware
-from reminders.telegram import TelegramSender
 from store.db import session_scope
 from store.models import User
 from tests.fakebot import FakeBotApi

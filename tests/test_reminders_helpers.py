@@ -14,16 +14,16 @@ from sqlalchemy.engine import Engine
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.clock import FixedClock
-from bot.core import Asker, Core
-from bot.reply import Reply
+from bot.kernel.clock import FixedClock
+from bot.kernel.core import Asker, Core
+from bot.kernel.reply import Reply
 from bot.services import Services
+from handlers.sender import TelegramSender
 from reminders.area import RemindersArea
 from reminders.area import install as install_reminders
 from reminders.dispatcher import Dispatcher, Pacer, SendResult
 from reminders.models import Delivery
 from reminders.planner import plan_periodic
-from reminders.telegram import TelegramSender
 from reminders.text import Renderer
 from store.catalog import Catalog
 from store.db import session_scope

@@ -7,9 +7,9 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.dates import date_range
-from bot.render import entry_reply
-from bot.reply import TELEGRAM_LIMIT, esc, split_html, visible_length
+from bot.kernel.cards import entry_reply
+from bot.kernel.dates import date_range
+from bot.kernel.reply import TELEGRAM_LIMIT, esc, split_html, visible_length
 from bot.services import Services
 from bot.settings import Settings
 from tests.htmlcheck import assert_telegram_html
@@ -32,6 +32,8 @@ def test_dates_are_written_in_the_readers_language() -> None:
     assert date_range(dt.date(2023, 6, 5), dt.date(2023, 6, 9), "zh") == "2023年6月5日至9日"
     assert date_range(dt.date(2023, 6, 5), dt.date(2023, 6, 9), "en") == "5–9 June 2023"
     assert date_range(dt.date(2025, 5, 29), dt.date(2025, 6, 2), "en") == "29 May – 2 June 2025"
+    assert date_range(dt.date(2025, 5, 29), dt.date(2025, 6, 2), "zh") == "2025年5月29日至6月2日"
+    assert date_range(dt.date(2024, 12, 30), dt.date(2025, 1, 2), "zh") == "2024年12月30日至2025年1月2日"
     assert date_range(dt.date(2024, 11, 4), None, "zh") == "2024年11月4日"
 
 

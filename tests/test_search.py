@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.core import Asker
-from bot.reply import CALLBACK_LIMIT, Reply, plain_text
-from bot.search import SearchArea, area_of
+from bot.kernel.core import Asker
+from bot.kernel.reply import CALLBACK_LIMIT, Reply, plain_text
+from bot.search.area import SearchArea, area_of
 from bot.services import Services
 from store.catalog import Catalog
 from store.normalize import fold

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.search import area_of
+from bot.search.area import area_of
 from bot.services import Services
 from store.search import Hit
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.dates import date_range, until
-from bot.i18n import gettext_for
-from bot.reply import Button, Reply, esc, rows
-from reminders.occurrences import last_occurrence, next_occurrence
+from bot.kernel.dates import date_range, until
+from bot.kernel.i18n import gettext_for
+from bot.kernel.occurrences import last_occurrence, next_occurrence
+from bot.kernel.reply import Button, Reply, esc, rows
 from store.catalog import Catalog
 from store.paragraphs import Paragraph
 from store.schema import Entry, Kind, Source

@@ -22,7 +22,7 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.reply import Reply, split_html
+from bot.kernel.reply import Reply, split_html
 from handlers.common import markup
 from reminders.dispatcher import Outcome, SendResult
 

@@ -12,12 +12,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.clock import Clock
-from bot.dates import date_range, until
-from bot.i18n import gettext_for, t
-from bot.render import choice_reply, entry_reply, paragraph_reply, short_label
-from bot.reply import Button, Reply, esc, rows
-from reminders.occurrences import upcoming
+from bot.kernel.cards import choice_reply, entry_reply, paragraph_reply, short_label
+from bot.kernel.clock import Clock
+from bot.kernel.dates import date_range, until
+from bot.kernel.i18n import gettext_for, t
+from bot.kernel.occurrences import upcoming
+from bot.kernel.reply import Button, Reply, esc, rows
 from store.catalog import Ambiguous, Catalog, Found, NotFound
 from store.normalize import fold, parse_identifier
 from store.schema import Kind

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.core import Asker, Core
-from bot.dates import date_range, until
-from bot.i18n import gettext_for
-from bot.render import entry_reply, paragraph_reply, short_label
-from bot.reply import CALLBACK_LIMIT, Button, Reply, esc, plain_text, rows, split_html
-from reminders.occurrences import upcoming
+from bot.kernel.cards import entry_reply, paragraph_reply, short_label
+from bot.kernel.core import Asker, Core
+from bot.kernel.dates import date_range, until
+from bot.kernel.i18n import gettext_for
+from bot.kernel.occurrences import upcoming
+from bot.kernel.reply import CALLBACK_LIMIT, Button, Reply, esc, plain_text, rows, split_html
 from store.catalog import Catalog
 from store.db import session_scope
 from store.search import Hit, Results, SearchIndex, SearchService, snippet

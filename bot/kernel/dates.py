@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from babel.dates import format_date, format_datetime, format_interval
+from babel.dates import format_date, format_datetime
 
-from bot.i18n import gettext_for, ngettext_for
+from bot.kernel.i18n import gettext_for, ngettext_for
 
 
 def date_range(start: dt.date, end: dt.date | None, lang: str) -> str:
@@ -15,8 +15,12 @@ def date_range(start: dt.date, end: dt.date | None, lang: str) -> str:
         return format_date(start, "long", locale="zh_CN") if lang == "zh" else format_date(
             start, "d MMMM y", locale="en_GB"
         )
-    if lang == "zh":
-        return format_interval(start, end, "yMMMMd", locale="zh_CN")
+    if lang == "zh":  # written out: CLDR's interval pattern for zh changed between Babel releases
+        if start.year != end.year:
+            return f"{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日"
+        if start.month != end.month:
+            return f"{start.year}年{start.month}月{start.day}日至{end.month}月{end.day}日"
+        return f"{start.year}年{start.month}月{start.day}日至{end.day}日"
     if (start.year, start.month) == (end.year, end.month):
         return f"{start.day}–{format_date(end, 'd MMMM y', locale='en_GB')}"
     if start.year == end.year:

@@ -26,10 +26,10 @@ from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.core import Asker, Handler
-from bot.i18n import gettext_for
-from bot.render import entry_reply, paragraph_reply
-from bot.reply import CALLBACK_LIMIT, TELEGRAM_LIMIT, Button, Reply, esc, rows, visible_length
+from bot.kernel.cards import entry_reply, paragraph_reply
+from bot.kernel.core import Asker, Handler
+from bot.kernel.i18n import gettext_for
+from bot.kernel.reply import CALLBACK_LIMIT, TELEGRAM_LIMIT, Button, Reply, esc, rows, visible_length
 from reminders.models import Delivery, Subscription
 from store import admin_store as st
 from store import content_store as cs

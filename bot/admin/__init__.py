@@ -1,0 +1,1 @@
+"""Admin: content reload, versions, rollback, admins, stats, broadcast, audit."""

@@ -1,0 +1,1 @@
+"""The kernel: what every feature shares (clock, language, dates, replies, cards, routing)."""

@@ -1,0 +1,1 @@
+"""Lookups: /session, /resolution, /decision, /doc, /event, /upcoming, /start, /help, /lang."""

@@ -1,0 +1,1 @@
+"""Search: plain questions, /search, result pages and inline results."""
