@@ -391,13 +391,17 @@ class AdminArea:
         dry_run = self._dry_run(args)
         if dry_run is None:
             return [Reply(_("Usage: /reload or /reload dry-run"))]
-        with tempfile.TemporaryDirectory(prefix="habitat-reload-") as folder:
-            staging = Path(folder)
-            st.copy_content(self.services.settings.content_dir, staging)
-            result = self._apply(staging, who, dry_run=dry_run, install=False, action="reload")
+        result = self.apply_content_dir(who, dry_run=dry_run)
         return self._result_replies(
             result, who, dry_run=dry_run, done=lambda v: _("Content reloaded: version %(v)s.") % {"v": v}
         )
+
+    def apply_content_dir(self, who: Asker, *, dry_run: bool, action: str = "reload") -> ApplyResult:
+        """Validate the files in CONTENT_DIR and make them live: ``/reload`` and ``python -m bot content apply``."""
+        with tempfile.TemporaryDirectory(prefix="habitat-reload-") as folder:
+            staging = Path(folder)
+            st.copy_content(self.services.settings.content_dir, staging)
+            return self._apply(staging, who, dry_run=dry_run, install=False, action=action)
 
     def upload(self, file_name: str, data: bytes, args: str, who: Asker) -> list[Reply]:
         """A content file or zip sent to the bot: validated in a staging copy, then written and applied."""
