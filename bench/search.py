@@ -49,7 +49,7 @@ from store.tokenize import read_terms, segmenter  # noqa: E402
 
 CONTENT = ROOT / "content"
 NOW = dt.datetime(2025, 1, 15, 9, 0, tzinfo=dt.UTC)
-QUERIES = ROOT / "tests" / "search_queries.yaml"
+QUERIES = ROOT / "tests" / "quality" / "queries.yaml"
 SENTENCE = re.compile(r"(?<=[。；])")
 NUMBER = re.compile(r"\d+")
 

@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from store.paragraphs import Paragraph, split_paragraphs
-from store.schema import Entry, GlossaryFile, GlossaryTerm, SourceDocument
+from store.paragraphs import Paragraph, cover_text, split_paragraphs
+from store.schema import COVER, Entry, GlossaryFile, GlossaryTerm, SourceDocument
 
 MAX_TEXT = 1500  # characters in one text field; a reply must stay far below Telegram's 4096
 MAX_FILE_BYTES = 2_000_000
@@ -62,12 +62,20 @@ class Content:
     entries: dict[str, Entry]
     glossary: list[GlossaryTerm] = field(default_factory=list)
     digest: str = ""  # sha256 over every file: the content version
+    covers: dict[str, str] = field(default_factory=dict)  # document id -> its cover page text
 
     def paragraph(self, doc: str, number: str) -> Paragraph | None:
         for paragraph in self.paragraphs.get(doc, []):
             if paragraph.number == number:
                 return paragraph
         return None
+
+    def cited_text(self, doc: str, para: str) -> str | None:
+        """The text a citation points to: a paragraph, or the cover page (``cover``)."""
+        if para == COVER:
+            return self.covers.get(doc)
+        paragraph = self.paragraph(doc, para)
+        return paragraph.text if paragraph is not None else None
 
 
 def squash(text: str) -> str:
@@ -208,6 +216,7 @@ def load_content(directory: Path) -> Content:
     sources_path = directory / "sources.yaml"
     documents: dict[str, SourceDocument] = {}
     paragraphs: dict[str, list[Paragraph]] = {}
+    covers: dict[str, str] = {}
     if not sources_path.is_file():
         errors.append(ContentError("sources.yaml", "missing"))
     else:
@@ -234,6 +243,7 @@ def load_content(directory: Path) -> Content:
             text = text_path.read_text(encoding="utf-8")
             documents[doc.id] = doc
             paragraphs[doc.id] = split_paragraphs(text)
+            covers[doc.id] = cover_text(text)
 
     entries: dict[str, Entry] = {}
     lines: dict[str, tuple[str, int | None]] = {}
@@ -274,7 +284,7 @@ def load_content(directory: Path) -> Content:
             except ValidationError as exc:
                 errors.extend(_pydantic_errors(exc, "glossary.yaml", None, None))
 
-    content = Content(documents, paragraphs, entries, glossary, content_digest(directory))
+    content = Content(documents, paragraphs, entries, glossary, content_digest(directory), covers)
     errors.extend(_check_references(content, lines, broken))
     if errors:
         raise ContentInvalid(errors)
@@ -294,9 +304,7 @@ def _check_references(
         for related in entry.related:
             if related not in content.entries and related not in broken:
                 yield ContentError(rel, f"unknown entry '{related}'", line, entry.id, "related")
-        ranges = [entry.dates] if entry.dates else []
-        cited = list(entry.sources) + [s for r in ranges + list(entry.also_reported) for s in r.sources]
-        for source in cited:
+        for source in entry.all_sources():
             if source.doc is None:
                 continue
             if source.doc not in content.documents:
@@ -304,13 +312,13 @@ def _check_references(
                     continue
                 yield ContentError(rel, f"unknown document '{source.doc}'", line, entry.id, "sources.doc")
                 continue
-            paragraph = content.paragraph(source.doc, source.para or "")
-            if paragraph is None:
+            cited = content.cited_text(source.doc, source.para or "")
+            if cited is None:
                 yield ContentError(
                     rel, f"paragraph {source.para} not found in {source.doc}", line, entry.id, "sources.para"
                 )
                 continue
-            body = squash(paragraph.text)
+            body = squash(cited)
             for term in source.terms:
                 if squash(term) not in body:
                     yield ContentError(

@@ -211,3 +211,23 @@ def split_paragraphs(text: str) -> list[Paragraph]:
     # Sub-paragraphs were appended before their parent; order by position of the parent.
     order = {p.number: i for i, p in enumerate(paragraphs) if "(" not in p.number}
     return sorted(paragraphs, key=lambda p: (order.get(p.parent, 0), "(" in p.number, p.number))
+
+
+ASTERISK_NOTE = re.compile(r"^\s*\*{1,3}\s*\S")
+
+
+def cover_text(text: str) -> str:
+    """The title block before paragraph 1, with the asterisk footnotes that belong to its marks.
+
+    A cover page names the meeting, the agenda item and the document's date; its ``*`` notes name
+    the agenda document. None of this is a numbered paragraph, yet entries cite it (``cover``).
+    """
+    lines = text.splitlines()
+    block: list[str] = []
+    for line in lines:
+        start = PARA_START.match(line)
+        if start and start.group(1) == "1":
+            break
+        block.append(line)
+    notes = [line for line in lines[len(block):] if ASTERISK_NOTE.match(line)]
+    return clean_text(_join(block + notes))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 #: Entry ids travel in callback data (``e:<id>``, 64 bytes at most) and in deep links.
 ENTRY_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$"
-PARAGRAPH_PATTERN = re.compile(r"^\d{1,4}(\([a-z]{1,3}\))?$")
+#: ``13`` or ``13(a)``; ``cover`` is the title block before paragraph 1 with its asterisk footnotes.
+PARAGRAPH_PATTERN = re.compile(r"^(\d{1,4}(\([a-z]{1,3}\))?|cover)$")
+COVER = "cover"
 
 
 class Kind(StrEnum):
@@ -56,7 +59,7 @@ class Source(Strict):
     """Where a fact comes from: a paragraph of a bundled document, or a public source."""
 
     doc: str | None = None  # id of a document in sources.yaml
-    para: str | None = None  # "13" or "13(a)"
+    para: str | None = None  # "13", "13(a)" or "cover" (the title block and its asterisk footnotes)
     terms: list[str] = Field(default_factory=list)  # key terms the paragraph must contain
     public: str | None = None  # a public source (site or publication) for facts not in the documents
     note: str | None = None
@@ -70,7 +73,7 @@ class Source(Strict):
     def _doc_or_public(self) -> Source:
         if self.doc:
             if not self.para or not PARAGRAPH_PATTERN.match(self.para):
-                raise ValueError("a document source needs para like '13' or '13(a)'")
+                raise ValueError("a document source needs para like '13', '13(a)' or 'cover'")
             if not self.terms:
                 raise ValueError("a document source needs terms: the key words the paragraph contains")
         elif not self.public:
@@ -120,6 +123,13 @@ class Recurrence(Strict):
         return value
 
 
+class Conflict(Strict):
+    """Sources that disagree with each other: the card shows both sides, nothing is picked silently."""
+
+    note: Localized
+    sources: list[Source] = Field(min_length=1)
+
+
 class Entry(Strict):
     id: Annotated[str, Field(pattern=ENTRY_ID_PATTERN)]
     kind: Kind
@@ -140,6 +150,23 @@ class Entry(Strict):
     related: list[str] = Field(default_factory=list)
     sources: list[Source] = Field(min_length=1)
     no_summary: bool = False  # counted by the sources but never described: say so, invent nothing
+    conflicts: list[Conflict] = Field(default_factory=list)  # where the sources contradict each other
+
+    def all_sources(self) -> Iterator[Source]:
+        """Every source the entry cites, wherever it stands (entry, dates, conflicts, ...)."""
+        yield from self.sources
+        for dates in ([self.dates] if self.dates else []) + list(self.also_reported):
+            yield from dates.sources
+        for conflict in self.conflicts:
+            yield from conflict.sources
+
+    def texts(self) -> Iterator[Localized]:
+        """Every localized text the entry states beyond its names: what search indexes."""
+        for text in (self.summary, self.theme, self.place, *self.outcomes):
+            if text is not None:
+                yield text
+        for conflict in self.conflicts:
+            yield conflict.note
 
     @field_validator("timezone")
     @classmethod

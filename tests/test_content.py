@@ -30,15 +30,14 @@ def test_every_cited_paragraph_exists_and_contains_its_key_terms() -> None:
     content = load_content(CONTENT)
     checked = 0
     for entry in content.entries.values():
-        ranges = ([entry.dates] if entry.dates else []) + list(entry.also_reported)
-        for source in [*entry.sources, *(s for r in ranges for s in r.sources)]:
+        for source in entry.all_sources():
             if source.doc is None:
                 assert source.public, entry.id
                 continue
-            paragraph = content.paragraph(source.doc, source.para or "")
-            assert paragraph is not None, f"{entry.id}: {source.doc} para {source.para} missing"
+            cited = content.cited_text(source.doc, source.para or "")
+            assert cited is not None, f"{entry.id}: {source.doc} para {source.para} missing"
             for term in source.terms:
-                assert squash(term) in squash(paragraph.text), f"{entry.id}: '{term}' not in {source.doc} {source.para}"
+                assert squash(term) in squash(cited), f"{entry.id}: '{term}' not in {source.doc} {source.para}"
                 checked += 1
     assert checked >= 40
 

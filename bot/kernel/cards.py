@@ -10,7 +10,7 @@ from bot.kernel.occurrences import last_occurrence, next_occurrence
 from bot.kernel.reply import Button, Reply, esc, rows
 from store.catalog import Catalog
 from store.paragraphs import Paragraph
-from store.schema import Entry, Kind, Source
+from store.schema import COVER, Entry, Kind, Source
 
 MAX_RELATED_BUTTONS = 8
 MAX_SOURCE_BUTTONS = 4
@@ -39,6 +39,8 @@ def cite(source: Source, catalog: Catalog, lang: str) -> str:
     if source.doc:
         doc = catalog.documents.get(source.doc)
         label = doc.citation() if doc else source.doc
+        if source.para == COVER:
+            return _("%(doc)s, cover page") % {"doc": esc(label)}
         return _("%(doc)s, para. %(para)s") % {"doc": esc(label), "para": esc(source.para or "")}
     return _("public source: %(source)s") % {"source": esc(source.public or "")}
 
@@ -104,6 +106,9 @@ def entry_reply(entry: Entry, catalog: Catalog, now: dt.datetime, lang: str, *, 
         where = "; ".join(cite(s, catalog, lang) for s in alt.sources)
         note = f" — {esc(alt.note)}" if alt.note else ""
         lines.append("⚠️ {} {} ({}){}".format(_("Another source gives"), other_dates, where, note))
+    for conflict in entry.conflicts:
+        where = "; ".join(dict.fromkeys(cite(s, catalog, lang) for s in conflict.sources))
+        lines.append(f"⚠️ {esc(conflict.note.get(lang))} ({where})")
     if entry.theme:
         lines.append(_("Theme: %(theme)s") % {"theme": esc(entry.theme.get(lang))})
     if entry.summary:
@@ -135,7 +140,8 @@ def entry_reply(entry: Entry, catalog: Catalog, now: dt.datetime, lang: str, *, 
             buttons.append(Button(f"↗ {short_label(referrer, lang)}", data=f"e:{referrer.id}"))
     seen: set[tuple[str, str]] = set()
     for source in all_sources:
-        if source.doc and source.para and (source.doc, source.para) not in seen and len(seen) < MAX_SOURCE_BUTTONS:
+        if source.doc and source.para and source.para != COVER and (source.doc, source.para) not in seen \
+                and len(seen) < MAX_SOURCE_BUTTONS:
             seen.add((source.doc, source.para))
             doc = catalog.documents.get(source.doc)
             label = doc.citation() if doc else source.doc
