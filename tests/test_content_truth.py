@@ -18,7 +18,7 @@ import pytest
 from bot.kernel.clock import FixedClock
 from bot.kernel.reply import plain_text
 from bot.services import Services, StartupError, build_services
-from store.content_store import directory_files, live_digest, version_files
+from store.content_store import directory_files, version_files
 from store.db import session_scope
 from tests.conftest import CONTENT, ROOT, T0, make_settings
 
@@ -128,35 +128,31 @@ def bot(database_url: str, content_dir: Path, *args: str) -> subprocess.Complete
 def test_content_apply_is_how_a_deployment_applies_new_files(database_url: str, tmp_path: Path) -> None:
     folder = content_copy(tmp_path, "content")
     start(database_url, folder).close()  # the running bot seeded the database
-    seeded = live_digest_of(database_url)
-    (folder / "entries" / "sessions.yaml").write_bytes(moved_sessions(folder))  # the new release's files
-
-    assert OLD in bot(database_url, folder, "ask", "/session HA.2", "--lang", "en").stdout  # a restart: unchanged
+    (folder / "entries" / "sessions.yaml").write_bytes(moved_sessions(CONTENT))  # the new release's files
+    assert OLD in live_answer(database_url, folder)  # a restart: unchanged
 
     preview = bot(database_url, folder, "content", "apply", "--dry-run")
     assert preview.returncode == 0, preview.stderr
     assert "would give" in preview.stdout and "Changed (1): HA.2" in preview.stdout
-    assert live_digest_of(database_url) == seeded
+    assert OLD in live_answer(database_url, folder)
 
     applied = bot(database_url, folder, "content", "apply")
     assert applied.returncode == 0, applied.stderr
     assert "is live" in applied.stdout and "Changed (1): HA.2" in applied.stdout
-    assert NEW in bot(database_url, folder, "ask", "/session HA.2", "--lang", "en").stdout
-    assert "nothing to apply" in bot(database_url, folder, "content", "apply").stdout
+    assert NEW in live_answer(database_url, folder)
 
     (folder / "entries" / "sessions.yaml").write_text(
         moved_sessions(CONTENT).decode().replace("timezone: Africa/Nairobi", "timezone: Mars/Olympus", 1), encoding="utf-8")
     refused = bot(database_url, folder, "content", "apply")
     assert refused.returncode == 1
     assert "Nothing was changed" in refused.stderr and "unknown time zone 'Mars/Olympus'" in refused.stderr
-    assert NEW in bot(database_url, folder, "ask", "/session HA.2", "--lang", "en").stdout
+    assert NEW in live_answer(database_url, folder)
 
 
-def live_digest_of(url: str) -> str | None:
-    from store.db import make_engine
-
-    engine = make_engine(url)
+def live_answer(url: str, content_dir: Path) -> str:
+    """What a delegate reads about HA.2 from a bot started now on this database and folder."""
+    services = start(url, content_dir)
     try:
-        return live_digest(engine)
+        return say(services, "/session HA.2")
     finally:
-        engine.dispose()
+        services.close()
