@@ -1,18 +1,25 @@
 #!/usr/bin/env python3
 """Set up and run the project with nothing but Python 3.11+.
 
-    python3 tasks.py start [ARGS]   create .venv if needed, install, run ``python -m bot ARGS``
-    python3 tasks.py test [ARGS]    create .venv if needed, install with test extras, run pytest ARGS
+    python3 tasks.py start [ARGS]   create .venv if needed, install requirements.lock, run ``python -m bot ARGS``
+    python3 tasks.py test [ARGS]    create .venv if needed, install requirements-test.lock, run pytest ARGS
+    python3 tasks.py setup          only create or bring .venv in line with requirements-test.lock (for CI's checks)
+    python3 tasks.py lock [ARGS]    re-pin both lock files from pyproject.toml (ARGS go to ``uv pip compile``,
+                                    e.g. ``--upgrade`` or ``--upgrade-package babel``)
 
-The virtualenv is reinstalled only when pyproject.toml changes (a stamp file remembers its hash).
+.venv holds exactly what a lock file pins (hash-checked), plus the project itself (editable); it is
+brought in line again only when that lock file changes (a stamp file remembers its hash).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -20,37 +27,114 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".installed-lock"
+RUNTIME_LOCK = ROOT / "requirements.lock"
+TEST_LOCK = ROOT / "requirements-test.lock"
+# The resolver used by ``lock``, pinned so that a refresh is reproducible; it lives in a throwaway venv.
+LOCK_TOOL = "uv==0.13.9"
+# Kept in the venv even though no lock names them (the installer itself; the project is installed editable).
+UNLOCKED = {"pip", "habitat-assistant"}
 
 
-def ensure_env(extras: str) -> None:
-    """Create the virtualenv and install the project (editable) when pyproject.toml changed."""
+def _stamp_of(lock: Path) -> str:
+    """Which lock file, at which content, a venv was installed from."""
+    return f"{lock.name} {hashlib.sha256(lock.read_bytes()).hexdigest()}"
+
+
+def _name(requirement: str) -> str:
+    """A distribution's name as pip compares them (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", requirement).lower()
+
+
+def _locked_names(lock: Path) -> set[str]:
+    """The distributions a lock file pins (``name==version`` lines)."""
+    names = set()
+    for line in lock.read_text().splitlines():
+        match = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)==", line)
+        if match:
+            names.add(_name(match.group(1)))
+    return names
+
+
+def _pip(*args: str) -> None:
+    """Run the venv's pip (quietly under CI)."""
+    quiet = ["-q"] if os.environ.get("CI") else []
+    subprocess.check_call([str(PYTHON), "-m", "pip", *args, *quiet], cwd=ROOT)
+
+
+def ensure_env(lock: Path, enough: tuple[Path, ...]) -> None:
+    """Install ``lock`` into .venv unless it already holds one of ``enough`` as they are now."""
     if sys.version_info < (3, 11):
         sys.exit(f"Python 3.11 or newer is needed (this is {sys.version.split()[0]})")
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
-    stamp = VENV / f".installed-{extras or 'base'}"
-    if stamp.is_file() and stamp.read_text() == digest and PYTHON.exists():
+    installed = STAMP.read_text() if STAMP.is_file() else ""
+    if PYTHON.exists() and installed in {_stamp_of(candidate) for candidate in enough}:
         return
     if not PYTHON.exists():
         print("creating .venv …", flush=True)
         venv.create(VENV, with_pip=True)
-    target = f".[{extras}]" if extras else "."
-    print(f"installing {target} into .venv …", flush=True)
-    quiet = ["-q"] if os.environ.get("CI") else []
-    subprocess.check_call([str(PYTHON), "-m", "pip", "install", *quiet, "--upgrade", "pip"], cwd=ROOT)
-    subprocess.check_call([str(PYTHON), "-m", "pip", "install", *quiet, "-e", target], cwd=ROOT)
-    stamp.write_text(digest)
+    STAMP.unlink(missing_ok=True)
+    print(f"installing {lock.name} into .venv …", flush=True)
+    _pip("install", "--require-hashes", "-r", str(lock))
+    listed = subprocess.check_output([str(PYTHON), "-m", "pip", "list", "--format=json"], cwd=ROOT)
+    stale = sorted({_name(d["name"]) for d in json.loads(listed)} - _locked_names(lock) - UNLOCKED)
+    if stale:
+        _pip("uninstall", "-y", *stale)
+    # setuptools (the build backend) is pinned in the lock, so the project builds without fetching it.
+    _pip("install", "--no-deps", "--no-build-isolation", "-e", ".")
+    STAMP.write_text(_stamp_of(lock))
+
+
+def _header(what: str) -> str:
+    """The lines that open a lock file: what it pins and how to refresh it."""
+    return (
+        f"# {what}, pinned with hashes for CPython 3.11+ on every platform.\n"
+        "# Generated by `python3 tasks.py lock` from pyproject.toml (plus setuptools, the build backend,\n"
+        "# so that `pip install --no-build-isolation -e .` needs nothing unpinned). Do not edit by hand.\n"
+    )
+
+
+def lock(args: list[str]) -> int:
+    """Resolve pyproject.toml into requirements-test.lock, then requirements.lock within it."""
+    import tomllib
+
+    build_requires = "\n".join(tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"])
+    with tempfile.TemporaryDirectory(prefix="habitat-lock-") as tmp:
+        tool = Path(tmp) / "venv"
+        venv.create(tool, with_pip=True)
+        tool_bin = tool / ("Scripts" if os.name == "nt" else "bin")
+        subprocess.check_call([str(tool_bin / "python"), "-m", "pip", "install", "-q", LOCK_TOOL])
+        common = ["--universal", "--python-version", "3.11", "--generate-hashes", "--no-header"]
+        for target, extra, header in (
+            (TEST_LOCK, ["--extra", "test", *args], _header("Runtime and test dependencies")),
+            # Within the test lock: a venv installed for tests also runs the bot, with the same versions.
+            (RUNTIME_LOCK, ["-c", TEST_LOCK.name], _header("Runtime dependencies")),
+        ):
+            # The output file is also read first: pins already in it are kept unless ARGS say upgrade.
+            subprocess.run(
+                [str(tool_bin / "uv"), "pip", "compile", "-q", "pyproject.toml", "-", *common, *extra,
+                 "-o", target.name],
+                cwd=ROOT, input=build_requires, text=True, check=True,
+            )
+            target.write_text(header + target.read_text())
+            print(f"wrote {target.name} ({len(_locked_names(target))} packages)", flush=True)
+    return 0
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("start", "test"):
+    if not argv or argv[0] not in ("start", "test", "setup", "lock"):
         print(__doc__)
         return 2
     task, rest = argv[0], argv[1:]
     os.chdir(ROOT)
+    if task == "lock":
+        return lock(rest)
     if task == "start":
-        ensure_env("")
+        # A venv installed for tests holds the runtime pins too (the runtime lock is resolved within it).
+        ensure_env(RUNTIME_LOCK, enough=(RUNTIME_LOCK, TEST_LOCK))
         return subprocess.call([str(PYTHON), "-m", "bot", *rest])
-    ensure_env("test")
+    ensure_env(TEST_LOCK, enough=(TEST_LOCK,))
+    if task == "setup":
+        return 0
     return subprocess.call([str(PYTHON), "-m", "pytest", *rest])
 
 

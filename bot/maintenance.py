@@ -11,9 +11,14 @@ import argparse
 import dataclasses
 import sys
 
+from bot.admin.area import diff_lines, errors_reply
+from bot.app import build
+from bot.console import console_asker
 from bot.kernel.clock import Clock
 from bot.kernel.reply import plain_text
 from bot.settings import Settings
+from store.dbcheck import describe_url
+from store.migrations import new_revision, upgrade
 
 COMMANDS = ("db", "content")
 
@@ -42,9 +47,6 @@ def run(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
 
 
 def db_upgrade(settings: Settings) -> int:
-    from store.dbcheck import describe_url
-    from store.migrations import upgrade
-
     done = upgrade(settings.database_url)
     where = describe_url(settings.database_url)
     if done.changed:
@@ -55,8 +57,6 @@ def db_upgrade(settings: Settings) -> int:
 
 
 def db_revision(message: str) -> int:
-    from store.migrations import new_revision
-
     path = new_revision(message)
     say(f"wrote {path}: review it (types, data to move), then run the migration tests")
     return 0
@@ -64,14 +64,10 @@ def db_revision(message: str) -> int:
 
 def content_apply(settings: Settings, clock: Clock, *, dry_run: bool) -> int:
     """``/reload`` from the command line: validate CONTENT_DIR, apply it, print the diff or the errors."""
-    from bot.admin.area import diff_lines, errors_reply
-    from bot.console import console_asker
-    from bot.services import build_services
-
-    services = build_services(settings, clock)
+    habitat = build(settings, clock)
     try:
-        who = dataclasses.replace(console_asker(services), user_id=None, lang="en")  # applied by "console"
-        result = services.admin.apply_content_dir(who, dry_run=dry_run, action="content apply")
+        who = dataclasses.replace(console_asker(habitat), user_id=None, lang="en")  # applied by "console"
+        result = habitat.admin.apply_content_dir(who, dry_run=dry_run, action="content apply")
         if not result.ok:
             sys.stderr.write(plain_text(errors_reply(result.errors, "en").text) + "\n")
             return 1
@@ -89,4 +85,4 @@ def content_apply(settings: Settings, clock: Clock, *, dry_run: bool) -> int:
             say(f"warning: a follow-up step failed: {warning}")
         return 0
     finally:
-        services.close()
+        habitat.close()

@@ -60,13 +60,6 @@ def import_models() -> None:
                 raise
 
 
-def create_schema(engine: Engine) -> None:
-    """Bring the database to the newest migration (kept for callers; see store.migrations.upgrade)."""
-    from store.migrations import upgrade  # the migrations import this module
-
-    upgrade(engine)
-
-
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits on success and rolls back on error."""

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import Habitat, build
 from bot.kernel.clock import FixedClock
+from bot.kernel.content import StartupError
 from bot.kernel.reply import plain_text
-from bot.services import Services, StartupError, build_services
 from store.content_store import directory_files, version_files
 from store.db import session_scope
 from tests.conftest import CONTENT, ROOT, T0, make_settings
@@ -42,13 +43,13 @@ def moved_sessions(folder: Path) -> bytes:
     return text.replace("start: 2023-06-05, end: 2023-06-09", "start: 2023-06-05, end: 2023-06-12", 1).encode()
 
 
-def say(services: Services, text: str, user_id: int = DELEGATE) -> str:
-    replies = services.core.message(text, services.asker(user_id, "en", chat_id=user_id))
+def say(services: Habitat, text: str, user_id: int = DELEGATE) -> str:
+    replies = services.router.message(text, services.askers.asker(user_id, "en", chat_id=user_id))
     return "\n".join(plain_text(r.text) for r in replies)
 
 
-def start(url: str, content_dir: Path) -> Services:
-    return build_services(make_settings(url, content_dir=content_dir), FixedClock(T0))
+def start(url: str, content_dir: Path) -> Habitat:
+    return build(make_settings(url, content_dir=content_dir), FixedClock(T0))
 
 
 def test_an_empty_database_is_seeded_with_the_files_stored_beside_it(database_url: str, tmp_path: Path) -> None:
@@ -58,7 +59,7 @@ def test_an_empty_database_is_seeded_with_the_files_stored_beside_it(database_ur
         assert OLD in say(services, "/session HA.2")
         assert "by seed" in say(services, "/version", ADMIN)
         with session_scope(services.engine) as session:
-            stored = version_files(session=session, digest=services.catalog.version)
+            stored = version_files(session=session, digest=services.content.catalog.version)
         assert stored == directory_files(folder)
     finally:
         services.close()
@@ -77,10 +78,10 @@ def test_an_admin_upload_survives_a_restart_with_the_old_files(
     first = start(database_url, content_copy(tmp_path, "first"))
     try:
         reply = "\n".join(plain_text(r.text) for r in first.admin.upload(
-            "sessions.yaml", moved_sessions(CONTENT), "", first.asker(ADMIN, "en", chat_id=ADMIN)))
+            "sessions.yaml", moved_sessions(CONTENT), "", first.askers.asker(ADMIN, "en", chat_id=ADMIN)))
         assert "Changed (1): HA.2" in reply
         assert NEW in say(first, "/session HA.2")
-        uploaded = first.catalog.version
+        uploaded = first.content.catalog.version
     finally:
         first.close()
 
@@ -89,7 +90,7 @@ def test_an_admin_upload_survives_a_restart_with_the_old_files(
         second = start(database_url, redeployed)
     try:
         assert NEW in say(second, "/session HA.2")
-        assert second.catalog.version == uploaded
+        assert second.content.catalog.version == uploaded
         [warning] = [r.getMessage() for r in caplog.records if "differ from the live version" in r.getMessage()]
         assert str(redeployed) in warning and uploaded[:12] in warning
         assert "/reload" in warning and "python -m bot content apply" in warning
@@ -97,7 +98,7 @@ def test_an_admin_upload_survives_a_restart_with_the_old_files(
         # An upload on this replica changes its file only: the old sessions.yaml here is not brought back.
         glossary = (redeployed / "glossary.yaml").read_bytes() + b"\n# reviewed\n"
         reply = "\n".join(plain_text(r.text) for r in second.admin.upload(
-            "glossary.yaml", glossary, "", second.asker(ADMIN, "en", chat_id=ADMIN)))
+            "glossary.yaml", glossary, "", second.askers.asker(ADMIN, "en", chat_id=ADMIN)))
         assert "glossary.yaml applied" in reply and "Changed (0)" in reply
         assert NEW in say(second, "/session HA.2")
     finally:
@@ -108,7 +109,7 @@ def test_rollback_restores_the_stored_files_whatever_content_dir_holds(database_
     folder = content_copy(tmp_path, "content")
     services = start(database_url, folder)
     try:
-        services.admin.upload("sessions.yaml", moved_sessions(CONTENT), "", services.asker(ADMIN, "en", chat_id=ADMIN))
+        services.admin.upload("sessions.yaml", moved_sessions(CONTENT), "", services.askers.asker(ADMIN, "en", chat_id=ADMIN))
         assert NEW in say(services, "/session HA.2")
         shutil.rmtree(folder / "entries")  # the folder was wiped (or never had these files)
         assert "Rolled back to version" in say(services, "/rollback", ADMIN)

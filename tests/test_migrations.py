@@ -132,14 +132,14 @@ def test_a_database_of_the_first_migration_with_data_upgrades_and_loses_nothing(
             assert version_files(session=session, digest=files_digest(files)) == files
     engine.dispose()
 
-    from bot.services import build_services
+    from bot.app import build
 
     private = tmp_path / "content"  # /rollback writes the files it restores into CONTENT_DIR
     shutil.copytree(CONTENT, private)
-    services = build_services(make_settings(database_url, content_dir=private), FixedClock(T0))
+    services = build(make_settings(database_url, content_dir=private), FixedClock(T0))
     try:
         def say(text: str, user_id: int) -> str:
-            replies = services.core.message(text, services.asker(user_id, "en", chat_id=user_id))
+            replies = services.router.message(text, services.askers.asker(user_id, "en", chat_id=user_id))
             return "\n".join(plain_text(r.text) for r in replies)
 
         assert "5–9 June 2023" in say("/session HA.2", DELEGATE)
@@ -147,7 +147,7 @@ def test_a_database_of_the_first_migration_with_data_upgrades_and_loses_nothing(
         assert "Twelfth session of the World Urban Forum — 7 days before, 1 days before" in subscriptions
         assert "Asia/Shanghai" in subscriptions and "Daily digest: on at 07:30" in subscriptions
         assert "admin add" in say("/audit", ADMIN)
-        assert services.is_admin(777)
+        assert services.askers.is_admin(777)
         rolled = say("/rollback", ADMIN)  # to the version whose files were a zip before the upgrade
         assert "Rolled back to version" in rolled, rolled
         assert "7–9 June 2023" in say("/session HA.2", DELEGATE)

@@ -1,38 +1,72 @@
-"""Dates and distances in time, written in the reader's language (Babel for names of months)."""
+"""Dates and distances in time in the project's own patterns, so no library release changes a reply.
+
+Chinese follows the UN's Chinese style (``2023年6月5日至9日``); English is day-month-year with an en
+dash (``5–9 June 2023``, ``28 June – 2 July 2023``). Nothing here comes from CLDR data.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from babel.dates import format_date, format_datetime
-
 from bot.kernel.i18n import gettext_for, ngettext_for
+
+MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+def _zh(day: dt.date, *, year: bool = True, month: bool = True) -> str:
+    """``2023年6月5日``, or its tail from the month (``7月2日``) or the day (``9日``)."""
+    text = f"{day.day}日"
+    if month:
+        text = f"{day.month}月{text}"
+    if year:
+        text = f"{day.year}年{text}"
+    return text
+
+
+def _en(day: dt.date, *, year: bool = True, month: bool = True) -> str:
+    """``5 June 2023``, or its head without the year (``28 June``) or the month (``5``)."""
+    text = str(day.day)
+    if month:
+        text += f" {MONTHS_EN[day.month - 1]}"
+    if year:
+        text += f" {day.year}"
+    return text
+
+
+def single_day(date: dt.date, lang: str) -> str:
+    """One day: ``2023年6月5日`` / ``5 June 2023``."""
+    return _zh(date) if lang == "zh" else _en(date)
 
 
 def date_range(start: dt.date, end: dt.date | None, lang: str) -> str:
-    """``2023年6月5日至9日`` / ``5–9 June 2023``."""
+    """From ``start`` to ``end``, naming the year and month once when they are shared.
+
+    zh ``2023年6月5日至9日``, ``2023年6月28日至7月2日``, ``2023年12月30日至2024年1月2日``;
+    en ``5–9 June 2023``, ``28 June – 2 July 2023``, ``30 December 2023 – 2 January 2024``.
+    """
     if end is None or end == start:
-        return format_date(start, "long", locale="zh_CN") if lang == "zh" else format_date(
-            start, "d MMMM y", locale="en_GB"
-        )
-    if lang == "zh":  # written out: CLDR's interval pattern for zh changed between Babel releases
-        if start.year != end.year:
-            return f"{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日"
-        if start.month != end.month:
-            return f"{start.year}年{start.month}月{start.day}日至{end.month}月{end.day}日"
-        return f"{start.year}年{start.month}月{start.day}日至{end.day}日"
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{format_date(end, 'd MMMM y', locale='en_GB')}"
-    if start.year == end.year:
-        return f"{format_date(start, 'd MMMM', locale='en_GB')} – {format_date(end, 'd MMMM y', locale='en_GB')}"
-    return f"{format_date(start, 'd MMMM y', locale='en_GB')} – {format_date(end, 'd MMMM y', locale='en_GB')}"
+        return single_day(start, lang)
+    same_year = start.year == end.year
+    same_month = same_year and start.month == end.month
+    if lang == "zh":
+        return f"{_zh(start)}至{_zh(end, year=not same_year, month=not same_month)}"
+    if same_month:
+        return f"{start.day}–{_en(end)}"
+    return f"{_en(start, year=not same_year)} – {_en(end)}"
+
+
+def clock_time(moment: dt.datetime | dt.time) -> str:
+    """A time of day on the 24-hour clock, the same in both languages: ``09:00``."""
+    return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
 def instant(moment: dt.datetime, lang: str) -> str:
-    """A date and time with its zone: ``2024年11月4日 08:00 (Africa/Cairo)``."""
-    pattern = "y年M月d日 HH:mm" if lang == "zh" else "d MMMM y, HH:mm"
-    locale = "zh_CN" if lang == "zh" else "en_GB"
-    return f"{format_datetime(moment, pattern, locale=locale)} ({moment.tzinfo})"
+    """A date and time with its zone: ``2024年11月4日 08:00 (Africa/Cairo)`` / ``4 November 2024, 08:00 (…)``."""
+    separator = " " if lang == "zh" else ", "
+    return f"{single_day(moment.date(), lang)}{separator}{clock_time(moment)} ({moment.tzinfo})"
 
 
 def until(now: dt.datetime, starts: dt.datetime, ends: dt.datetime, lang: str) -> str:
