@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, CursorResult, Engine, make_url
 from sqlmodel import Session, create_engine
 
 try:
@@ -96,3 +96,8 @@ def exclusive(engine: Engine, key: int) -> Iterator[Connection]:
             yield connection
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def affected(result: object) -> int:
+    """How many rows an UPDATE or DELETE touched (``Session.execute`` is typed without ``rowcount``)."""
+    return int(result.rowcount) if isinstance(result, CursorResult) else 0
