@@ -27,7 +27,7 @@ def say(text: str) -> None:
     sys.stdout.write(text + "\n")
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     db = sub.add_parser("db", help="database schema: upgrade to the newest migration, or write a new one")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="bring the database (DATABASE_URL) to the newest migration")
