@@ -14,7 +14,7 @@ from bot.kernel.timing import Stage, can_follow, span, stage, written_before
 from store.catalog import Catalog
 from store.kinds import spec
 from store.paragraphs import Paragraph
-from store.schema import COVER, Conflict, DateRange, Entry, Kind, Source
+from store.schema import COVER, Entry, Kind, Source
 
 MAX_RELATED_BUTTONS = 8
 MAX_SOURCE_BUTTONS = 4
@@ -163,8 +163,8 @@ def entry_reply(entry: Entry, catalog: Catalog, now: dt.datetime, lang: str, *, 
     lines.extend(body_sections(entry, catalog, lang))
     lines.append("")
     # Every source the card's facts rest on; conflicts and other reported dates cite theirs inline.
-    cited_inline: list[Conflict | DateRange] = [*entry.conflicts, *entry.also_reported]
-    inline = {id(s) for part in cited_inline for s in part.sources}
+    inline = {id(s) for conflict in entry.conflicts for s in conflict.sources}
+    inline |= {id(s) for dates in entry.also_reported for s in dates.sources}
     all_sources = [s for s in entry.all_sources() if id(s) not in inline]
     lines.append(_sources_line(all_sources, catalog, lang))
 
