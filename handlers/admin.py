@@ -17,7 +17,7 @@ from telegram.constants import ParseMode
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot.kernel.i18n import gettext_for
+from bot.kernel.i18n import gettext_for, ngettext_for
 from bot.kernel.reply import Reply, esc
 from handlers.common import BotContext, asker_for, send_replies, services_of
 from handlers.lookup import answer_button
@@ -50,8 +50,11 @@ async def on_document(update: Update, context: BotContext) -> None:
     limit = MAX_ZIP_BYTES if name.lower().endswith(".zip") else MAX_FILE_BYTES
     if document.file_size is not None and document.file_size > limit:
         await asyncio.to_thread(area.audit_record, who, "upload", f"{name}: {document.file_size} bytes", "invalid")
-        text = _("%(file)s is too large: %(size)d bytes; at most %(limit)d.") % {
-            "file": name, "size": document.file_size, "limit": limit}
+        n_ = ngettext_for(who.lang)
+        text = n_(
+            "%(file)s is too large: %(size)d byte; at most %(limit)d.",
+            "%(file)s is too large: %(size)d bytes; at most %(limit)d.", document.file_size,
+        ) % {"file": name, "size": document.file_size, "limit": limit}
         await send_replies(context, message.chat_id, [Reply("❌ " + esc(text))])
         return
     telegram_file = await document.get_file()

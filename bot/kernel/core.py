@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from bot.kernel.cards import choice_reply, entry_reply, paragraph_reply, short_label
 from bot.kernel.clock import Clock
 from bot.kernel.dates import date_range, until
-from bot.kernel.i18n import gettext_for, t
+from bot.kernel.i18n import gettext_for, ngettext_for, t
 from bot.kernel.occurrences import upcoming
 from bot.kernel.reply import Button, Reply, esc, rows
 from store.catalog import Ambiguous, Catalog, Found, NotFound
@@ -284,8 +284,10 @@ class Core:
     # -- helpers -------------------------------------------------------------------------------
 
     def _too_long(self, who: Asker) -> Reply:
-        _ = gettext_for(who.lang)
-        return Reply(_("That message is too long to look up (at most %(n)d characters). Try a few key words.") % {"n": MAX_QUERY})
+        n_ = ngettext_for(who.lang)
+        return Reply(n_("That message is too long to look up (at most %(n)d character). Try a few key words.",
+                        "That message is too long to look up (at most %(n)d characters). Try a few key words.",
+                        MAX_QUERY) % {"n": MAX_QUERY})
 
     def _not_found(self, query: str, resolution: object, who: Asker, kinds: frozenset[Kind] | None = None) -> list[Reply]:
         _ = gettext_for(who.lang)
