@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.app import build  # noqa: E402
 from bot.kernel.clock import SystemClock  # noqa: E402
-from bot.services import build_services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from store.catalog import Found  # noqa: E402
 from store.normalize import compact, fold, parse_identifier  # noqa: E402
@@ -59,9 +59,9 @@ def main() -> None:
     url = f"sqlite:///{workdir / 'bench.db'}"
     settings = Settings(_env_file=None, database_url=url, content_dir=ROOT / "content")  # type: ignore[call-arg]
     started = time.perf_counter()
-    services = build_services(settings, SystemClock())
+    services = build(settings, SystemClock())
     print(f"first start (validate + load content into a new database): {time.perf_counter() - started:.2f} s")
-    catalog = services.catalog
+    catalog = services.content.catalog
     aliases = sorted({a for written in catalog.aliases.values() for a in written})
     numbers = [f"/{'resolution' if e.kind == 'resolution' else 'decision'} {e.number}" for e in catalog.entries.values() if e.number]
     exact = aliases + [n.split(" ", 1)[1] for n in numbers]

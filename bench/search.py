@@ -38,7 +38,8 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 from bot.kernel.clock import FixedClock  # noqa: E402
-from bot.kernel.core import Asker, Core  # noqa: E402
+from bot.kernel.content import ContentService  # noqa: E402
+from bot.kernel.router import Asker  # noqa: E402
 from bot.search.area import SearchArea  # noqa: E402
 from store.aliases import entry_aliases  # noqa: E402
 from store.catalog import Catalog  # noqa: E402
@@ -208,7 +209,7 @@ def run(size: int, rounds: int, trials: int) -> None:
             capture_output=True, text=True, check=True,
         )
         restart = json.loads(probe.stdout.strip().splitlines()[-1])
-        area = SearchArea(Core(catalog, FixedClock(NOW)), service)
+        area = SearchArea(ContentService(None, catalog), FixedClock(NOW), service)  # type: ignore[arg-type]
         figures = time_queries(index, area, realistic_queries(), rounds, trials)
         print(f"\n== {label}: {paragraphs:,} paragraphs, {len(catalog.entries)} entries"
               + (f" (corpus generated in {generated:.1f} s)" if size else ""))

@@ -12,10 +12,11 @@ import json
 import logging
 import sys
 
-from bot.console import console_asker, render_plain, run_console
+from bot.app import Habitat, build, build_application
+from bot.console import console_asker, render_plain, run_console, start_background_jobs
 from bot.kernel.clock import Clock, FixedClock, ScaledClock, SystemClock, parse_instant
+from bot.kernel.content import StartupError
 from bot.kernel.reply import plain_text
-from bot.services import StartupError, build_services
 from bot.settings import SettingsError, load_settings
 from store.content import ContentInvalid
 
@@ -41,8 +42,8 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def ask(services, text: str | None, lang: str | None, jsonl: bool) -> int:  # type: ignore[no-untyped-def]
-    who = console_asker(services)
+def ask(habitat: Habitat, text: str | None, lang: str | None, jsonl: bool) -> int:
+    who = console_asker(habitat)
     if lang:
         who = dataclasses.replace(who, lang=lang)
     if jsonl:
@@ -50,7 +51,7 @@ def ask(services, text: str | None, lang: str | None, jsonl: bool) -> int:  # ty
             query = line.rstrip("\n")
             if not query.strip():
                 continue
-            replies = services.core.message(query, who)
+            replies = habitat.router.message(query, who)
             payload = {
                 "query": query,
                 "text": "\n\n".join(plain_text(r.text) for r in replies),
@@ -62,7 +63,7 @@ def ask(services, text: str | None, lang: str | None, jsonl: bool) -> int:  # ty
     if text is None:
         sys.stderr.write("ask needs a message, e.g. python -m bot ask '/session HA.2'\n")
         return 2
-    for reply in services.core.message(text, who):
+    for reply in habitat.router.message(text, who):
         shown, _data = render_plain(reply)
         sys.stdout.write(shown + "\n\n")
     return 0
@@ -82,21 +83,15 @@ def main(argv: list[str] | None = None) -> int:
     clock = make_clock(now, args.clock_speed, frozen=args.command == "ask")
     try:
         if args.command == "ask" or args.console or not settings.telegram_bot_token:
-            services = build_services(settings, clock)
+            habitat = build(settings, clock)
             if args.command == "ask":
-                return ask(services, args.text, args.lang, args.jsonl)
-            from bot.search.area import warm_in_background
-            from reminders.runtime import start_console_reminders  # due reminders print in the console
-
-            warm_in_background(services.core)
-
-            stop_reminders = start_console_reminders(services, write=lambda text: (sys.stdout.write(text), sys.stdout.flush()))
+                return ask(habitat, args.text, args.lang, args.jsonl)
+            stop_jobs = start_background_jobs(habitat, write=lambda text: (sys.stdout.write(text), sys.stdout.flush()))
             try:
-                return run_console(services)
+                return run_console(habitat)
             finally:
-                stop_reminders()
-        from bot.app import build_application
-
+                stop_jobs()
+                habitat.close()
         build_application(settings, clock).run_polling(allowed_updates=None)
         return 0
     except (StartupError, ContentInvalid) as exc:

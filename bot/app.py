@@ -1,59 +1,187 @@
-"""The composition root: ``build_application(settings, clock)`` wires the Telegram application.
+"""The composition root: the one place that builds the bot from settings and a clock.
 
-Nothing connects at import time: the database and content open in ``post_init`` and close in
-``post_shutdown``, so tests can build an application against a fake Bot API and a fresh database.
+``build`` wires the transport-free bot (database, live content, who-is-asking, the router and the
+features); ``build_application`` puts it behind python-telegram-bot. The console, the ``ask`` CLI
+and the reminder worker are built from ``build`` too. Features receive what they need through
+their constructors and declare what they add (``Feature``); nothing reaches back here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from telegram import BotCommand, BotCommandScopeDefault
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from sqlalchemy.engine import Engine
+from telegram import Bot, BotCommand, BotCommandScopeDefault
+from telegram.ext import ApplicationBuilder, ContextTypes
 
+from bot.admin.area import AdminArea
+from bot.kernel.askers import Askers
 from bot.kernel.clock import Clock, SystemClock
-from bot.services import Services, build_services
+from bot.kernel.content import ContentService, open_content
+from bot.kernel.router import Job, Router
+from bot.lookup.feature import LookupFeature
+from bot.search.area import SearchArea, index_directory
 from bot.settings import Settings
-from handlers import admin, errors, inline, lookup
-from handlers.common import BotContext
+from handlers.admin import AdminHandlers
+from handlers.common import App, BotContext, install_asker
+from handlers.errors import ErrorHandler
+from handlers.inline import InlineHandlers
+from handlers.jobs import schedule
+from handlers.lookup import MessageHandlers
 from handlers.ratelimit import SharedRateLimiter
-from reminders.dispatcher import Pacer
+from handlers.sender import TelegramSender
+from reminders.area import RemindersArea
+from reminders.dispatcher import Pacer, Sender
+from reminders.service import Reminders
+from store.db import create_schema, make_engine, session_scope
+from store.search import SearchService
+from store.tokenize import read_terms
+from store.users import record_search_miss
 
 log = logging.getLogger(__name__)
 
+#: Replicas that did not apply new content themselves switch to it within this many seconds.
+CONTENT_CHECK_SECONDS = 30.0
 
-def menu(services: Services, lang: str) -> list[BotCommand]:
+
+@dataclass
+class Habitat:
+    """The bot without a transport: every part, built once and wired."""
+
+    settings: Settings
+    clock: Clock
+    engine: Engine
+    content: ContentService
+    askers: Askers
+    router: Router
+    lookup: LookupFeature
+    search: SearchArea
+    subscriptions: RemindersArea
+    admin: AdminArea
+    #: Periodic work of the features and the kernel (reminder jobs are added with a sender).
+    jobs: list[Job] = field(default_factory=list)
+
+    def reminders(self, sender: Sender, *, pacer: Pacer | None = None, elect: bool = True,
+                  concurrency: int = 4) -> Reminders:
+        """The planner and dispatcher of this process, sending through ``sender``."""
+        return Reminders(self.engine, self.content, self.clock, sender,
+                         default_language=self.settings.default_language,
+                         default_timezone=self.settings.default_timezone,
+                         pacer=pacer, elect=elect, concurrency=concurrency)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build(settings: Settings, clock: Clock) -> Habitat:
+    """Open the database, load the content and wire every feature into one router."""
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    content = open_content(engine, settings.content_dir, clock.now())
+    habitat = wire(settings, clock, engine, content)
+    try:
+        habitat.admin.snapshot_startup_content()
+    except Exception:  # rollback to the start-up version is a convenience; start anyway
+        log.exception("could not keep a snapshot of the start-up content")
+    return habitat
+
+
+def wire(settings: Settings, clock: Clock, engine: Engine, content: ContentService) -> Habitat:
+    """Every feature on an open database and live content, included into one router."""
+    askers = Askers(engine, default_language=settings.default_language,
+                    default_timezone=settings.default_timezone, admin_ids=settings.admin_ids)
+    router = Router()
+
+    def remember_language(user_id: int, language: str) -> None:
+        askers.remember_language(user_id, language, clock.now())
+
+    def remember_miss(text: str) -> None:
+        with session_scope(engine) as session:
+            record_search_miss(session=session, query=text, now=clock.now())
+
+    lookup = LookupFeature(content, clock, commands=router.visible_commands, run_command=router.run_shown,
+                           open_link=router.open_link, remember_language=remember_language)
+    index = SearchService(lambda: content.catalog,
+                          index_directory(settings.database_url, settings.search_index_dir),
+                          read_terms(Path(settings.content_dir) / "terms.txt"))
+    search = SearchArea(content, clock, index, remember_miss)
+    subscriptions = RemindersArea(engine, content, clock, default_timezone=settings.default_timezone)
+    admin = AdminArea(engine, content, clock, content_dir=settings.content_dir, admin_ids=settings.admin_ids)
+
+    # Order matters for plain text: an identifier is looked up before anything is searched.
+    for feature in (lookup.feature(), subscriptions.feature(), search.feature(), admin.feature()):
+        router.include(feature)
+        for listener in feature.on_content_change:
+            content.subscribe(listener)
+    jobs = [job for feature in router.features for job in feature.jobs]
+    jobs.append(Job("content-version", CONTENT_CHECK_SECONDS, content.refresh_from_database,
+                    first=CONTENT_CHECK_SECONDS))
+    return Habitat(settings, clock, engine, content, askers, router, lookup, search, subscriptions, admin, jobs)
+
+
+# -- Telegram ------------------------------------------------------------------------------------
+
+
+def menu(router: Router, lang: str) -> list[BotCommand]:
     """The command menu in ``lang``; admin commands are left out (they are set per admin chat)."""
-    return [
-        BotCommand(c.name, c.description(lang)[:256])
-        for c in services.core.commands.values()
-        if not c.admin
-    ]
+    return [BotCommand(c.name, c.description(lang)[:256]) for c in router.menu_commands(admin=False)]
 
 
-def build_application(settings: Settings, clock: Clock | None = None, *, services: Services | None = None) -> Application:  # type: ignore[type-arg]
-    """Build the Telegram application; services are created in post_init unless given."""
+def build_application(settings: Settings, clock: Clock | None = None, *, habitat: Habitat | None = None) -> App:
+    """The Telegram application; the bot itself is built in ``post_init`` unless given.
+
+    Nothing connects at import or build time: the database and content open in ``post_init`` and
+    close in ``post_shutdown``, so tests can build an application against a fake Bot API.
+    """
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is needed to talk to Telegram")
     clock = clock or SystemClock()
     pacer = Pacer()  # one send budget for replies and reminders (handlers/ratelimit.py)
+    state: dict[str, object] = {}
 
-    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
-        app.bot_data["services"] = services or build_services(settings, clock)
-        live = app.bot_data["services"]
+    async def post_init(app: App) -> None:
+        built = habitat or await asyncio.to_thread(build, settings, clock)
+        app.bot_data["habitat"] = built
+        messages = MessageHandlers(built.router)
+
+        def running_reminders() -> Reminders | None:
+            found = state.get("reminders")
+            return found if isinstance(found, Reminders) else None
+
+        admin = AdminHandlers(built.admin, built.router, built.askers, messages, running_reminders)
+        install_asker(app, built.askers)  # group WHO_GROUP: before every other handler
+        # Order matters: handlers that claim specific updates (uploads, broadcast buttons, inline
+        # queries) come before the generic ones, which answer every remaining command and message.
+        for handler in [*admin.handlers(), *InlineHandlers(built.search).handlers(), *messages.handlers()]:
+            app.add_handler(handler)
+        ErrorHandler(built.admin.admin_ids).register(app)
         for lang in ("zh", "en"):
-            await app.bot.set_my_commands(menu(live, lang), scope=BotCommandScopeDefault(), language_code=lang)
-        await app.bot.set_my_commands(menu(live, settings.default_language), scope=BotCommandScopeDefault())
-        for hook in live_hooks(app):
-            await hook(app)
+            await app.bot.set_my_commands(menu(built.router, lang), scope=BotCommandScopeDefault(), language_code=lang)
+        await app.bot.set_my_commands(menu(built.router, settings.default_language), scope=BotCommandScopeDefault())
+        await admin.install_menus(app)
+        # The dispatcher has a Bot of its own, without AIORateLimiter (see handlers/sender.py), and
+        # shares the application's pacer: replies and reminders have one send budget.
+        bot = Bot(settings.telegram_bot_token or app.bot.token, base_url=settings.telegram_base_url,
+                  base_file_url=settings.telegram_base_file_url)
+        await bot.initialize()
+        reminders = built.reminders(TelegramSender(bot), pacer=pacer)
+        state["reminders"], state["reminder_bot"] = reminders, bot
+        app.bot_data["reminders"] = reminders
+        schedule(app, [*built.jobs, *reminders.jobs()])
 
-    async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
-        if "reminders" in app.bot_data:  # the dispatcher's own Bot and its advisory-lock connection
-            await app.bot_data["reminders"].aclose()
-        live = app.bot_data.get("services")
-        if live is not None and services is None:
-            live.close()
+    async def post_shutdown(app: App) -> None:
+        reminders = state.get("reminders")
+        if isinstance(reminders, Reminders):
+            await asyncio.to_thread(reminders.close)  # releases the advisory-lock connection
+        bot = state.get("reminder_bot")
+        if isinstance(bot, Bot):
+            await bot.shutdown()
+        built = app.bot_data.get("habitat")
+        if isinstance(built, Habitat) and habitat is None:
+            built.close()
 
     app = (
         ApplicationBuilder()
@@ -67,43 +195,4 @@ def build_application(settings: Settings, clock: Clock | None = None, *, service
         .build()
     )
     app.bot_data["pacer"] = pacer
-    # Order matters: area handlers that claim specific updates (admin uploads, inline queries)
-    # come before the generic lookup handlers, which answer every remaining command and message.
-    register_areas(app)
-    lookup.register(app)
-    errors.register(app)
     return app
-
-
-def register_areas(app: Application) -> None:  # type: ignore[type-arg]
-    """Handlers of the areas that need more than the core's commands (inline mode, uploads, jobs)."""
-    admin.register(app)
-    inline.register(app)
-
-
-def live_hooks(app: Application) -> list:  # type: ignore[type-arg]
-    """Start-up work of the areas once services exist (scheduling the reminder jobs, say)."""
-    from reminders.runtime import start_jobs  # planner and dispatcher as JobQueue jobs
-
-    return [admin.install_menus, start_jobs, watch_content_version, warm_search]
-
-
-async def warm_search(app: Application) -> None:  # type: ignore[type-arg]
-    """Open the search index in the background at start, not on the first question."""
-    from bot.search.area import warm_in_background
-
-    warm_in_background(app.bot_data["services"].core)
-
-
-CONTENT_CHECK_SECONDS = 30
-
-
-async def watch_content_version(app: Application) -> None:  # type: ignore[type-arg]
-    """Replicas that did not run /reload switch to the new content within CONTENT_CHECK_SECONDS."""
-
-    async def check(context: BotContext) -> None:
-        await asyncio.to_thread(context.services.refresh_from_database)
-
-    if app.job_queue is not None:
-        app.job_queue.run_repeating(check, interval=CONTENT_CHECK_SECONDS, first=CONTENT_CHECK_SECONDS,
-                                    name="content-version")

@@ -1,37 +1,49 @@
-"""What every handler shares: the typed context, who is asking, and sending a core reply."""
+"""What every Telegram handler shares: the typed context, who is asking, and sending a reply."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot, TypeHandler
 
-from bot.kernel.core import Asker
+from bot.kernel.askers import Askers
 from bot.kernel.reply import Reply, split_html
-
-if TYPE_CHECKING:
-    from bot.services import Services
+from bot.kernel.router import Asker
 
 log = logging.getLogger(__name__)
 
+#: The handler group that looks up who is asking, before every other handler.
+WHO_GROUP = -100
 
-class BotContext(CallbackContext[ExtBot, dict, dict, dict]):  # type: ignore[type-arg]
-    """A context with the bot's services, instead of casting ``bot_data`` in every handler."""
-
-    @property
-    def services(self) -> Services:
-        return self.application.bot_data["services"]
+App = Application[Any, Any, Any, Any, Any, Any]
 
 
-def asker_for(update: Update, context: BotContext) -> Asker:
-    user = update.effective_user
-    chat = update.effective_chat
-    return context.services.asker(
-        user.id if user else None, user.language_code if user else None, chat.id if chat else None
-    )
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """One context per update; ``who`` is filled once by the who-is-asking handler."""
+
+    who: Asker | None = None
+
+    def asker(self) -> Asker:
+        return self.who if self.who is not None else Asker()
+
+
+def install_asker(app: App, askers: Askers) -> None:
+    """Look up who is asking once per update (one short database read, off the event loop)."""
+
+    async def remember(update: object, context: BotContext) -> None:
+        if not isinstance(update, Update):
+            return
+        user, chat = update.effective_user, update.effective_chat
+        context.who = await asyncio.to_thread(
+            askers.asker, user.id if user else None, user.language_code if user else None,
+            chat.id if chat else None,
+        )
+
+    app.add_handler(TypeHandler(Update, remember), group=WHO_GROUP)
 
 
 def markup(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -68,7 +80,3 @@ async def send_replies(context: BotContext, chat_id: int, replies: list[Reply], 
             await context.bot.send_document(
                 chat_id, InputFile(reply.attachment.data, filename=reply.attachment.filename)
             )
-
-
-def services_of(application: Application) -> Services:  # type: ignore[type-arg]
-    return application.bot_data["services"]

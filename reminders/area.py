@@ -13,13 +13,15 @@ import hashlib
 import json
 import logging
 import re
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 
+from bot.kernel.callbacks import CommandButton, SnoozeButton, SubscribeButton, UnsubscribeButton
 from bot.kernel.cards import choice_reply, short_label
-from bot.kernel.core import Asker
+from bot.kernel.clock import Clock
+from bot.kernel.content import ContentService
 from bot.kernel.dates import clock_time
 from bot.kernel.i18n import gettext_for, ngettext_for
 from bot.kernel.occurrences import (
@@ -33,6 +35,7 @@ from bot.kernel.occurrences import (
     upcoming,
 )
 from bot.kernel.reply import Attachment, Button, Reply, esc, rows
+from bot.kernel.router import Asker, Command, Feature, stale
 from reminders import ics
 from reminders.models import PENDING, Delivery, DigestSetting, Subscription
 from reminders.planner import AHEAD, FOLLOWABLE, change_payload, entries_for, followable, plan, plan_digests
@@ -54,9 +57,6 @@ from store.db import session_scope
 from store.normalize import fold
 from store.schema import Entry
 from store.users import ensure_user, set_timezone
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -98,34 +98,60 @@ def category_label(category: str, lang: str) -> str:
 
 
 class RemindersArea:
-    """Commands and buttons of the reminders area, bound to one ``Services``."""
+    """Commands and buttons of the reminders area, wired by the composition root (``bot.app``)."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, engine: Engine, content: ContentService, clock: Clock, *, default_timezone: str) -> None:
+        self.engine = engine
+        self.content = content
+        self.clock = clock
+        self.default_timezone = default_timezone
 
     @property
     def catalog(self) -> Catalog:
-        return self.services.catalog
+        return self.content.catalog
 
     def now(self) -> dt.datetime:
-        return self.services.clock.now()
+        return self.clock.now()
 
     # -- wiring -----------------------------------------------------------------------------------
 
-    def install(self) -> None:
-        core = self.services.core
+    def feature(self) -> Feature:
         n = gettext_for
-        core.register_command("subscribe", self.subscribe, lambda lang: n(lang)("reminders: /subscribe WUF12 7d 1d"))
-        core.register_command("mysubs", self.mysubs, lambda lang: n(lang)("what you follow"))
-        core.register_command("unsubscribe", self.unsubscribe_command, lambda lang: n(lang)("stop reminders"))
-        core.register_command("timezone", self.timezone, lambda lang: n(lang)("your time zone: /timezone Beijing"))
-        core.register_command("ics", self.ics, lambda lang: n(lang)("calendar file: /ics WUF12"))
-        core.register_command("digest", self.digest, lambda lang: n(lang)("daily digest: /digest on 08:00"))
-        core.register_command("forget", self.forget, lambda lang: n(lang)("delete everything stored about you"))
-        core.register_callback("sub", self._subscribe_button)  # also deep links: ?start=sub_WUF12
-        core.register_callback("uns", self._unsubscribe_button)
-        core.register_callback("snz", self._snooze_button)
-        self.services.content_listeners.append(self.on_content_change)
+        return Feature(
+            name="reminders",
+            commands=[
+                Command("subscribe", self.subscribe, lambda lang: n(lang)("reminders: /subscribe WUF12 7d 1d")),
+                Command("mysubs", self.mysubs, lambda lang: n(lang)("what you follow"), shows=True),
+                Command("unsubscribe", self.unsubscribe_command, lambda lang: n(lang)("stop reminders")),
+                Command("timezone", self.timezone, lambda lang: n(lang)("your time zone: /timezone Beijing")),
+                Command("ics", self.ics, lambda lang: n(lang)("calendar file: /ics WUF12"), shows=True),
+                Command("digest", self.digest, lambda lang: n(lang)("daily digest: /digest on 08:00")),
+                Command("forget", self.forget, lambda lang: n(lang)("delete everything stored about you")),
+            ],
+            buttons={
+                SubscribeButton: self._subscribe_button,
+                UnsubscribeButton: self._unsubscribe_button,
+                SnoozeButton: self._snooze_button,
+            },
+            links={SubscribeButton: self._subscribe_offer},
+            on_content_change=[self.on_content_change],
+        )
+
+    def _categories(self) -> set[str]:
+        return set(CATEGORY_NAMES) | {e.category for e in self.catalog.entries.values() if e.category}
+
+    def _subscribe_offer(self, button: SubscribeButton, who: Asker) -> list[Reply]:
+        """A link (``?start=sub_WUF12``) offers the subscription; only the button subscribes."""
+        _ = gettext_for(who.lang)
+        if button.category is not None and button.category not in self._categories():
+            return [stale(who)]
+        entry = self.catalog.entries.get(button.target)
+        if button.category is None and button.target != "all" and entry is None:
+            return [stale(who)]
+        label = (short_label(entry, who.lang) if entry is not None
+                 else category_label(button.category, who.lang) if button.category is not None else _("Everything"))
+        text = _("Follow %(what)s and be reminded before it?") % {"what": f"<b>{esc(label)}</b>"}
+        return [Reply(text, rows([Button(f"🔔 {_('Subscribe')}", data=button.pack())]))]
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -158,7 +184,7 @@ class RemindersArea:
                 entry = resolution.entry
             elif isinstance(resolution, Ambiguous):
                 choice = choice_reply(_("Several entries match “%(q)s”:") % {"q": esc(text)}, resolution.entries, who.lang)
-                buttons = rows([Button(f"🔔 {short_label(e, who.lang)}", data=f"sub:{e.id}")
+                buttons = rows([Button(f"🔔 {short_label(e, who.lang)}", data=SubscribeButton(e.id).pack())
                                 for e in resolution.entries if followable(e)], per_row=1)
                 return [Reply(choice.text, buttons)]
             else:
@@ -187,8 +213,8 @@ class RemindersArea:
                 break
             entry = self.catalog.entries[occurrence.entry_id]
             if all(b.data != f"sub:{entry.id}" for b in seen):
-                seen.append(Button(f"🔔 {short_label(entry, who.lang)}", data=f"sub:{entry.id}"))
-        seen.append(Button(f"🔔 {_('Everything')}", data="sub:all"))
+                seen.append(Button(f"🔔 {short_label(entry, who.lang)}", data=SubscribeButton(entry.id).pack()))
+        seen.append(Button(f"🔔 {_('Everything')}", data=SubscribeButton("all").pack()))
         return rows(seen)
 
     def _next_due(self, kind: str, target: str, leads: str, zone: str) -> tuple[dt.datetime, Entry] | None:
@@ -205,8 +231,8 @@ class RemindersArea:
         return best
 
     def _plan_now(self, subscription_ids: list[int], *, lo: dt.datetime | None = None) -> None:
-        plan(self.services.engine, self.catalog, self.now(), subscription_ids=subscription_ids, lo=lo,
-             default_zone=self.services.settings.default_timezone)
+        plan(self.engine, self.catalog, self.now(), subscription_ids=subscription_ids, lo=lo,
+             default_zone=self.default_timezone)
 
     # -- /subscribe -------------------------------------------------------------------------------
 
@@ -248,7 +274,7 @@ class RemindersArea:
         _ = gettext_for(who.lang)
         chat = self._chat(who)
         assert who.user_id is not None and chat is not None
-        with session_scope(self.services.engine) as session:
+        with session_scope(self.engine) as session:
             user = ensure_user(session=session, user_id=who.user_id, now=self.now())
             if user.language is None:
                 user.language = who.lang  # reminders arrive later, without Telegram's language_code
@@ -271,13 +297,16 @@ class RemindersArea:
         else:
             lines.append(_("Nothing is scheduled yet; you will be reminded when dates are known."))
         lines.append(_("/timezone changes your zone, /mysubs lists what you follow."))
-        buttons = [Button(f"🔕 {_('Unsubscribe')}", data=f"uns:{sub_id}")]
+        buttons = [Button(f"🔕 {_('Unsubscribe')}", data=UnsubscribeButton(sub_id).pack())]
         if kind == ENTRY:
-            buttons.append(Button(f"📅 {_('Add to calendar')}", data=f"x:ics {target}"))
+            buttons.append(Button(f"📅 {_('Add to calendar')}", data=CommandButton("ics", target).pack()))
         return Reply("\n".join(lines), rows(buttons), meta={"subscription": str(sub_id)})
 
-    def _subscribe_button(self, rest: str, who: Asker) -> list[Reply]:
+    def _subscribe_button(self, button: SubscribeButton, who: Asker) -> list[Reply]:
         """``sub:<entry id>``, ``sub:cat-<category>``, ``sub:all``; deep links may mangle ids."""
+        rest = button.target
+        if button.category is not None and button.category not in self._categories():
+            return [stale(who)]
         if rest == "all":
             target: tuple[str, str] | list[Reply] = (ALL, "*")
         elif rest.startswith("cat-"):
@@ -299,7 +328,7 @@ class RemindersArea:
         _ = gettext_for(who.lang)
         if who.user_id is None:
             return [Reply(_("Reminders need a chat with the bot."))]
-        with session_scope(self.services.engine) as session:
+        with session_scope(self.engine) as session:
             subs = subscriptions_of(session=session, user_id=who.user_id)
             user = ensure_user(session=session, user_id=who.user_id, now=self.now()) if subs else None
             zone = (user.timezone if user else None) or who.timezone
@@ -314,7 +343,7 @@ class RemindersArea:
             label = self._label(sub.target_kind, sub.target, who.lang)
             lines.append(f"• {esc(label)} — {esc(leads_label(sub.leads, who.lang))}")
             short = label if len(label) <= 24 else label[:23] + "…"
-            buttons.append(Button(f"🔕 {short}", data=f"uns:{sub.id}"))
+            buttons.append(Button(f"🔕 {short}", data=UnsubscribeButton(sub.id).pack()))
         lines.append(_("Daily digest: on at %(at)s") % {"at": digest_at} if digest_on else _("Daily digest: off (/digest on)"))
         return [Reply("\n".join(lines), rows(buttons, per_row=1))]
 
@@ -325,7 +354,7 @@ class RemindersArea:
             return [Reply(_("Reminders need a chat with the bot."))]
         if not args:
             return self.mysubs("", who)
-        with session_scope(self.services.engine) as session:
+        with session_scope(self.engine) as session:
             subs = subscriptions_of(session=session, user_id=who.user_id)
         if fold(args) in ALL_WORDS:
             chosen = subs
@@ -337,34 +366,34 @@ class RemindersArea:
         if not chosen:
             return [Reply(_("You do not follow %(what)s.") % {"what": esc(args[:60])})] + self.mysubs("", who)
         labels = []
-        with session_scope(self.services.engine) as session:
+        with session_scope(self.engine) as session:
             for sub in chosen:
                 assert sub.id is not None
                 unsubscribe(session=session, user_id=who.user_id, subscription_id=sub.id)
                 labels.append(self._label(sub.target_kind, sub.target, who.lang))
         return [Reply(_("🔕 Unsubscribed from %(what)s.") % {"what": esc(", ".join(labels))})]
 
-    def _unsubscribe_button(self, rest: str, who: Asker) -> list[Reply]:
+    def _unsubscribe_button(self, button: UnsubscribeButton, who: Asker) -> list[Reply]:
         _ = gettext_for(who.lang)
-        if who.user_id is None or not rest.isdigit():
-            return [Reply(_("This button is no longer valid. Send /help."))]
-        with session_scope(self.services.engine) as session:
-            sub = unsubscribe(session=session, user_id=who.user_id, subscription_id=int(rest))
+        if who.user_id is None:
+            return [stale(who)]
+        with session_scope(self.engine) as session:
+            sub = unsubscribe(session=session, user_id=who.user_id, subscription_id=button.subscription_id)
             if sub is None:
                 return [Reply(_("That subscription is already stopped."))]
             label = self._label(sub.target_kind, sub.target, who.lang)
             again = "all" if sub.target_kind == ALL else (f"cat-{sub.target}" if sub.target_kind == CATEGORY else sub.target)
         return [Reply(_("🔕 Unsubscribed from %(what)s.") % {"what": esc(label)},
-                      rows([Button(f"🔔 {_('Subscribe again')}", data=f"sub:{again}")]))]
+                      rows([Button(f"🔔 {_('Subscribe again')}", data=SubscribeButton(again).pack())]))]
 
-    def _snooze_button(self, rest: str, who: Asker) -> list[Reply]:
+    def _snooze_button(self, button: SnoozeButton, who: Asker) -> list[Reply]:
         """Send this reminder again in an hour."""
         _ = gettext_for(who.lang)
-        if who.user_id is None or not rest.isdigit():
-            return [Reply(_("This button is no longer valid. Send /help."))]
+        if who.user_id is None:
+            return [stale(who)]
         now = self.now()
-        with session_scope(self.services.engine) as session:
-            original = session.get(Delivery, int(rest))
+        with session_scope(self.engine) as session:
+            original = session.get(Delivery, button.delivery_id)
             if original is None or original.user_id != who.user_id:
                 return [Reply(_("This button is no longer valid. Send /help."))]
             moment = now + SNOOZE
@@ -393,7 +422,7 @@ class RemindersArea:
                             "like Africa/Nairobi.") % {"q": esc(args[:60])})]
         if who.user_id is None:
             return [Reply(_("Reminders need a chat with the bot."))]
-        with session_scope(self.services.engine) as session:
+        with session_scope(self.engine) as session:
             set_timezone(session=session, user_id=who.user_id, timezone=zone, now=now)
             # Reminders counted in days arrive at 08:00 *your* time: plan them again in the new zone.
             drop_pending(session=session, user_id=who.user_id, due_after=now)
@@ -403,8 +432,8 @@ class RemindersArea:
             )
             sub_ids = [s.id for s in subscriptions_of(session=session, user_id=who.user_id) if s.id is not None]
         self._plan_now(sub_ids, lo=now)
-        plan_digests(self.services.engine, now, lo=now, hi=now + AHEAD, user_ids=[who.user_id],
-                     default_zone=self.services.settings.default_timezone)
+        plan_digests(self.engine, now, lo=now, hi=now + AHEAD, user_ids=[who.user_id],
+                     default_zone=self.default_timezone)
         return [Reply(_("Time zone set to %(zone)s (%(offset)s, now %(time)s there).") % {
             "zone": esc(zone), "offset": utc_offset(zone, now), "time": clock_time(now.astimezone(ZoneInfo(zone)))},
             meta={"timezone": zone})]
@@ -425,7 +454,7 @@ class RemindersArea:
         else:
             if who.user_id is None:
                 return [Reply(_("Reminders need a chat with the bot."))]
-            with session_scope(self.services.engine) as session:
+            with session_scope(self.engine) as session:
                 subs = subscriptions_of(session=session, user_id=who.user_id)
             found: dict[str, Entry] = {}
             for sub in subs:
@@ -467,14 +496,14 @@ class RemindersArea:
                 return [Reply(usage)]
             at = lead.text
         now = self.now()
-        with session_scope(self.services.engine) as session:
+        with session_scope(self.engine) as session:
             ensure_user(session=session, user_id=who.user_id, now=now)
             setting = set_digest(session=session, user_id=who.user_id, chat_id=chat, enabled=enabled, at=at, now=now)
             hour = setting.at
         if not enabled:
             return [Reply(_("Daily digest turned off."))]
-        plan_digests(self.services.engine, now, lo=now, hi=now + AHEAD, user_ids=[who.user_id],
-                     default_zone=self.services.settings.default_timezone)
+        plan_digests(self.engine, now, lo=now, hi=now + AHEAD, user_ids=[who.user_id],
+                     default_zone=self.default_timezone)
         return [Reply(_("Daily digest on: every day at %(at)s (%(zone)s), what is coming in the next 7 days.")
                       % {"at": hour, "zone": esc(who.timezone)})]
 
@@ -485,7 +514,7 @@ class RemindersArea:
         _ = gettext_for(who.lang)
         if who.user_id is None:
             return [Reply(_("Reminders need a chat with the bot."))]
-        with session_scope(self.services.engine) as session:
+        with session_scope(self.engine) as session:
             deleted = forget_user(session=session, user_id=who.user_id)
         total = sum(deleted.values())
         n_ = ngettext_for(who.lang)
@@ -515,7 +544,7 @@ class RemindersArea:
             if old_occurrence is None and new_occurrence is None:
                 continue  # a past event's record was corrected: nobody is waiting for it
             changes[entry_id] = json.loads(change_payload(before, after, old_occurrence, new_occurrence))
-        engine = self.services.engine
+        engine = self.engine
         if changes:
             with session_scope(engine) as session:
                 drop_pending(session=session, entry_ids=list(changes))
@@ -543,11 +572,4 @@ class RemindersArea:
                         ))
             log.info("content change touches %d followed entries", len(changes))
         # New and moved entries (and new members of followed categories) are planned from now on.
-        plan(engine, new, now, lo=now, default_zone=self.services.settings.default_timezone)
-
-
-def install(services: Services) -> RemindersArea:
-    area = RemindersArea(services)
-    area.install()
-    return area
-
+        plan(engine, new, now, lo=now, default_zone=self.default_timezone)

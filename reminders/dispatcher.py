@@ -263,12 +263,13 @@ class Dispatcher:
         if self._running.locked():
             return 0
         async with self._running:
-            if not self.ensure_leader():
+            # Database work runs in threads: a slow or locked database must not stall the event loop.
+            if not await asyncio.to_thread(self.ensure_leader):
                 return 0
             sent = 0
             batches = 0
             while max_batches is None or batches < max_batches:
-                rows = self.claim(self.batch)
+                rows = await asyncio.to_thread(self.claim, self.batch)
                 if not rows:
                     break
                 batches += 1
@@ -327,7 +328,7 @@ class Dispatcher:
     # -- sending ----------------------------------------------------------------------------------
 
     async def _deliver(self, rows: list[Delivery]) -> int:
-        self._prepare(rows)
+        await asyncio.to_thread(self._prepare, rows)
         queue = deque(rows)
         sent = 0
 
@@ -405,17 +406,17 @@ class Dispatcher:
         now = self.clock.now()
         terminal = self._precheck(row, now)
         if terminal is not None:
-            self._finish(row, status=terminal)
+            await asyncio.to_thread(self._finish, row, status=terminal)
             return 0
         row.late = now - aware(row.due_at) > self.late_after
         try:
-            reply = self.render(row, now)
+            reply = await asyncio.to_thread(self.render, row, now)
         except Exception as exc:  # a rendering bug must not stop the queue
             log.exception("cannot render delivery %s", row.id)
-            self._retry(row, f"render: {exc!r}")
+            await asyncio.to_thread(self._retry, row, f"render: {exc!r}")
             return 0
         if reply is None:
-            self._finish(row, status=EMPTY)
+            await asyncio.to_thread(self._finish, row, status=EMPTY)
             return 0
         chat_id = row.chat_id
         while True:
@@ -432,24 +433,31 @@ class Dispatcher:
                 self.pacer.pause(result.retry_after)
                 continue
             if result.outcome is Outcome.MIGRATED and result.new_chat_id is not None and result.new_chat_id != chat_id:
-                with session_scope(self.engine) as session:
-                    migrate_chat(session=session, old_chat_id=chat_id, new_chat_id=result.new_chat_id)
+                await asyncio.to_thread(self._migrate, chat_id, result.new_chat_id)
                 chat_id = row.chat_id = result.new_chat_id
                 continue
             break
         if result.outcome is Outcome.SENT:
-            self._finish(row, status=SENT, attempt=True, sent_at=self.clock.now(), message_id=result.message_id)
+            await asyncio.to_thread(self._finish, row, status=SENT, attempt=True, sent_at=self.clock.now(),
+                                    message_id=result.message_id)
             return 1
         if result.outcome is Outcome.GONE:
-            self._finish(row, status=GONE, attempt=True, error=result.error)
-            with session_scope(self.engine) as session:
-                deactivate_chat(session=session, chat_id=chat_id, reason="unreachable")
+            await asyncio.to_thread(self._gone, row, chat_id, result.error)
             return 0
         if result.outcome is Outcome.UNKNOWN:
-            self._finish(row, status=UNKNOWN, attempt=True, error=result.error)
+            await asyncio.to_thread(self._finish, row, status=UNKNOWN, attempt=True, error=result.error)
             return 0
-        self._retry(row, result.error)
+        await asyncio.to_thread(self._retry, row, result.error)
         return 0
+
+    def _migrate(self, old_chat_id: int, new_chat_id: int) -> None:
+        with session_scope(self.engine) as session:
+            migrate_chat(session=session, old_chat_id=old_chat_id, new_chat_id=new_chat_id)
+
+    def _gone(self, row: Delivery, chat_id: int, error: str | None) -> None:
+        self._finish(row, status=GONE, attempt=True, error=error)
+        with session_scope(self.engine) as session:
+            deactivate_chat(session=session, chat_id=chat_id, reason="unreachable")
 
     def _finish(
         self, row: Delivery, *, status: str, attempt: bool = False, sent_at: dt.datetime | None = None,

@@ -29,16 +29,15 @@ from reminders.models import PENDING, SKIPPED, DigestSetting, PlannerState, Subs
 from reminders.store import CATEGORY, ENTRY, aware
 from store.catalog import Catalog
 from store.db import session_scope
+from store.kinds import FOLLOWABLE
 from store.models import User
-from store.schema import Entry, Kind
+from store.schema import Entry
 
 #: How far ahead rows are written. Longer than the gap between two planner runs even when the
 #: demonstration clock runs an hour per second (runs every 10 s real = 10 clock hours).
 AHEAD = dt.timedelta(days=2)
 #: Due longer ago than this is "late": the bot was down or stuck when it came due.
 LATE_AFTER = dt.timedelta(minutes=15)
-#: Kinds of entries that have a time and can be followed.
-FOLLOWABLE = frozenset({Kind.EVENT, Kind.MEETING, Kind.SESSION})
 
 
 def followable(entry: Entry) -> bool:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from bot.kernel.callbacks import SnoozeButton, UnsubscribeButton
 from bot.kernel.cards import cite
 from bot.kernel.dates import date_range, instant, until
 from bot.kernel.i18n import gettext_for, ngettext_for
@@ -112,9 +113,9 @@ def reminder_reply(
     lines.append(static[1])
     buttons: list[Button] = []
     if subscription_id is not None:
-        buttons.append(Button(f"🔕 {_('Unsubscribe')}", data=f"uns:{subscription_id}"))
+        buttons.append(Button(f"🔕 {_('Unsubscribe')}", data=UnsubscribeButton(subscription_id).pack()))
     if delivery_id is not None:
-        buttons.append(Button(f"⏰ {_('Snooze 1 h')}", data=f"snz:{delivery_id}"))
+        buttons.append(Button(f"⏰ {_('Snooze 1 h')}", data=SnoozeButton(delivery_id).pack()))
     return Reply("\n".join(lines), (tuple(buttons),) if buttons else (), meta={"entry": entry.id})
 
 

@@ -1,8 +1,10 @@
-"""A stand-alone reminder dispatcher process: ``python -m reminders.worker``.
+"""A reminder-only process: ``python -m reminders.worker``.
 
-Runs the planner and dispatcher against a database and a Bot API endpoint without the rest of
-the bot: a replica that only sends reminders, and the process the crash and replica tests kill
-with SIGKILL or run twice on one PostgreSQL.
+Reads the same settings as the bot (``.env`` and the environment: token, Bot API base, database,
+default language and zone) and is built by the same composition root, but only plans and sends
+reminders: a replica that sends while another process answers, and the process the crash and
+replica tests kill with SIGKILL or run twice on one PostgreSQL. It picks up new content as the
+bot does.
 """
 
 from __future__ import annotations
@@ -15,20 +17,19 @@ import sys
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from bot.app import build
 from bot.kernel.clock import Clock, FixedClock, ScaledClock, SystemClock, parse_instant
+from bot.kernel.content import StartupError
+from bot.settings import SettingsError, load_settings
 from handlers.sender import TelegramSender
-from reminders.dispatcher import Dispatcher, Pacer
-from reminders.planner import plan_periodic
-from reminders.text import Renderer
-from store.catalog import Catalog
-from store.db import create_schema, make_engine, session_scope
+from reminders.dispatcher import Pacer
+
+CONTENT_CHECK_EVERY = 30.0  # seconds
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="python -m reminders.worker")
-    top.add_argument("--database-url", required=True)
-    top.add_argument("--base-url", required=True, help="Bot API base, e.g. http://127.0.0.1:8081/bot")
-    top.add_argument("--token", required=True)
+    top = argparse.ArgumentParser(prog="python -m reminders.worker",
+                                  description="Plan and send reminders (settings from .env and the environment).")
     top.add_argument("--now", help="start the clock at this instant (ISO-8601); default: real time")
     top.add_argument("--clock-speed", type=float, default=0.0, help="with --now: 0 stands still, 1 is real time")
     top.add_argument("--rate", type=int, default=30, help="messages per second overall")
@@ -41,30 +42,47 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def make_clock(now: str | None, speed: float) -> Clock:
+    if not now:
+        return SystemClock()
+    start = parse_instant(now)
+    return ScaledClock(start, speed) if speed else FixedClock(start)
+
+
 async def run(args: argparse.Namespace) -> int:
-    engine = make_engine(args.database_url)
-    create_schema(engine)
-    with session_scope(engine) as session:
-        catalog = Catalog.from_session(session)
-    clock: Clock = SystemClock()
-    if args.now:
-        start = parse_instant(args.now)
-        clock = ScaledClock(start, args.clock_speed) if args.clock_speed else FixedClock(start)
-    bot = Bot(args.token, base_url=args.base_url, request=HTTPXRequest(connection_pool_size=16))
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        sys.stderr.write(f"configuration error: {exc}\n")
+        return 2
+    if not settings.telegram_bot_token:
+        sys.stderr.write("configuration error: TELEGRAM_BOT_TOKEN is needed to send reminders\n")
+        return 2
+    try:
+        habitat = await asyncio.to_thread(build, settings, make_clock(args.now, args.clock_speed))
+    except StartupError as exc:
+        sys.stderr.write(f"cannot start: {exc}\n")
+        return 2
+    bot = Bot(settings.telegram_bot_token, base_url=settings.telegram_base_url,
+              base_file_url=settings.telegram_base_file_url, request=HTTPXRequest(connection_pool_size=16))
     await bot.initialize()
-    dispatcher = Dispatcher(
-        engine, clock, TelegramSender(bot), Renderer(engine, lambda: catalog), pacer=Pacer(args.rate),
-        concurrency=args.concurrency, elect=not args.no_elect,
-    )
+    reminders = habitat.reminders(TelegramSender(bot), pacer=Pacer(args.rate), elect=not args.no_elect,
+                                  concurrency=args.concurrency)
+    dispatcher = reminders.dispatcher
     sys.stdout.write(f"worker {dispatcher.owner} started\n")
     sys.stdout.flush()
+    loop = asyncio.get_running_loop()
+    checked = loop.time()
     try:
         if args.wait_for_go:  # a starting gun: the line arrives when every replica is up
             await asyncio.to_thread(sys.stdin.readline)
         while True:
-            if args.plan and dispatcher.ensure_leader():
-                plan_periodic(engine, catalog, clock.now())
-            sent = await dispatcher.run_once()
+            if loop.time() - checked >= CONTENT_CHECK_EVERY:
+                checked = loop.time()
+                await asyncio.to_thread(habitat.content.refresh_from_database)
+            if args.plan:
+                await asyncio.to_thread(reminders.plan)
+            sent = await reminders.dispatch()
             if sent:
                 sys.stdout.write(f"sent {sent}\n")
                 sys.stdout.flush()
@@ -72,9 +90,9 @@ async def run(args: argparse.Namespace) -> int:
                 return 0
             await asyncio.sleep(0.05)
     finally:
-        dispatcher.close()
+        await asyncio.to_thread(reminders.close)
         await bot.shutdown()
-        engine.dispose()
+        habitat.close()
 
 
 def main() -> int:

@@ -16,6 +16,8 @@ from functools import lru_cache
 
 import opencc
 
+from store.kinds import kind_words
+
 _T2S = opencc.OpenCC("t2s")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -81,12 +83,7 @@ def compact(text: str) -> str:
     return _NOT_KEY.sub("", fold(text))
 
 
-KIND_WORDS: dict[str, str] = {
-    "resolutions": "resolution", "resolution": "resolution", "res": "resolution", "决议": "resolution",
-    "decisions": "decision", "decision": "decision", "dec": "decision", "决定": "decision",
-    "session": "session", "届会议": "session", "届会": "session",
-    "document": "document", "doc": "document", "文件": "document",
-}
+KIND_WORDS: dict[str, str] = kind_words()
 _NUMBER = re.compile(r"(?<![\d/])(\d{1,4})\s*/\s*(\d{1,4})(?![\d/])")
 _GA_SYMBOL = re.compile(r"\ba\s*/\s*res\s*/\s*")
 # What may surround resolution numbers: kind words, 第 … 号, "and", commas, body names.

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dateutil.rrule import rrulestr
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 #: Entry ids travel in callback data (``e:<id>``, 64 bytes at most) and in deep links.
@@ -104,8 +105,6 @@ class Recurrence(Strict):
     @field_validator("rrule")
     @classmethod
     def _valid_rule(cls, value: str) -> str:
-        from dateutil.rrule import rrulestr
-
         try:
             rrulestr(value, dtstart=None)
         except (ValueError, TypeError) as exc:

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlmodel import Session
 
 from store.models import SearchMiss, User
+from store.normalize import fold
 
 
 def get_user(*, session: Session, user_id: int) -> User | None:
@@ -36,8 +37,6 @@ def set_timezone(*, session: Session, user_id: int, timezone: str, now: dt.datet
 
 def record_search_miss(*, session: Session, query: str, now: dt.datetime) -> None:
     """Count a question that found nothing (per folded text and day) for the admins' /stats."""
-    from store.normalize import fold
-
     key = fold(query)[:300]
     row = session.get(SearchMiss, (key, now.date()))
     if row is None:

@@ -16,8 +16,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from telegram.ext import Application
 
+from bot.app import Habitat, build
 from bot.kernel.clock import FixedClock
-from bot.services import Services, build_services
 from bot.settings import Settings
 from store.db import create_schema, make_engine
 from tests.fakebot import TOKEN, FakeBotApi
@@ -84,7 +84,7 @@ def make_settings(database_url: str, content_dir: Path = CONTENT, **extra: objec
 def loaded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file with the bundled content loaded, built once and copied for each test."""
     path = tmp_path_factory.mktemp("template") / "content.db"
-    built = build_services(make_settings(f"sqlite:///{path}"), FixedClock(T0))
+    built = build(make_settings(f"sqlite:///{path}"), FixedClock(T0))
     with built.engine.begin() as conn:
         conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     built.close()
@@ -106,9 +106,9 @@ def settings(loaded_sqlite_url: str) -> Settings:
 
 
 @pytest.fixture
-def services(settings: Settings, clock: FixedClock) -> Iterator[Services]:
+def services(settings: Settings, clock: FixedClock) -> Iterator[Habitat]:
     """The bot's services on the real content, a fresh database and the fixed clock."""
-    built = build_services(settings, clock)
+    built = build(settings, clock)
     yield built
     built.close()
 
@@ -122,7 +122,7 @@ class TelegramHarness:
 
     server: FakeBotApi
     app: Application  # type: ignore[type-arg]
-    services: Services
+    services: Habitat
     clock: FixedClock
 
     async def ask(self, text: str, chat_id: int = 1001, *, user_id: int | None = None,
@@ -163,7 +163,7 @@ async def telegram(loaded_sqlite_url: str, clock: FixedClock) -> AsyncIterator[T
         async with server.polling(app):
             # run_polling() would call these hooks; a test drives the lifecycle itself.
             await app.post_init(app)  # type: ignore[misc]
-            yield TelegramHarness(server, app, app.bot_data["services"], clock)
+            yield TelegramHarness(server, app, app.bot_data["habitat"], clock)
             await app.post_shutdown(app)  # type: ignore[misc]
 
 

@@ -23,10 +23,10 @@ import pytest
 from sqlalchemy import func, text
 from sqlmodel import select
 
+from bot.app import Habitat, build
 from bot.kernel.clock import FixedClock
-from bot.kernel.core import Asker
 from bot.kernel.reply import plain_text
-from bot.services import Services, build_services
+from bot.kernel.router import Asker
 from store.admin_models import AuditEntry
 from store.admin_store import copy_content
 from store.content import check_directory, content_digest
@@ -40,15 +40,15 @@ STRANGER = 555
 
 @dataclass
 class Live:
-    services: Services
+    services: Habitat
     content: Path  # this test's CONTENT_DIR
 
     def who(self, user_id: int = ADMIN, lang: str = "en") -> Asker:
-        return self.services.asker(user_id, lang, chat_id=user_id)
+        return self.services.askers.asker(user_id, lang, chat_id=user_id)
 
     def say(self, text: str, user_id: int = ADMIN, lang: str = "en") -> str:
         """What the user reads after sending ``text`` (all replies, tags removed)."""
-        replies = self.services.core.message(text, self.who(user_id, lang))
+        replies = self.services.router.message(text, self.who(user_id, lang))
         return "\n".join(plain_text(r.text) for r in replies)
 
     def upload(self, name: str, data: bytes, caption_args: str = "", user_id: int = ADMIN) -> str:
@@ -91,7 +91,7 @@ def valid_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def valid_template(valid_content: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite database with ``valid_content`` loaded, copied for each SQLite test (fast)."""
     path = tmp_path_factory.mktemp("admin-template") / "admin.db"
-    built = build_services(make_settings(f"sqlite:///{path}", content_dir=valid_content), FixedClock(T0))
+    built = build(make_settings(f"sqlite:///{path}", content_dir=valid_content), FixedClock(T0))
     with built.engine.begin() as conn:
         conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     built.close()
@@ -110,13 +110,13 @@ def start_live(url: str, valid_content: Path, valid_template: Path, tmp_path: Pa
     if url.startswith("sqlite"):
         shutil.copyfile(valid_template, tmp_path / "admin.db")
         url = f"sqlite:///{tmp_path / 'admin.db'}"
-    return Live(build_services(make_settings(url, content_dir=content), clock), content)
+    return Live(build(make_settings(url, content_dir=content), clock), content)
 
 
 @pytest.fixture
 def live(database_url: str, valid_content: Path, valid_template: Path, tmp_path: Path,
          clock: FixedClock) -> Iterator[Live]:
-    """Services on a private copy of the content, on SQLite and on PostgreSQL."""
+    """Habitat on a private copy of the content, on SQLite and on PostgreSQL."""
     started = start_live(database_url, valid_content, valid_template, tmp_path, clock)
     yield started
     started.services.close()
@@ -155,7 +155,7 @@ OLD_DATE = "2023年6月5日至9日"
 
 def test_done_when_change_a_date_dry_run_reload_and_the_next_answer_shows_it(live: Live) -> None:
     notified: list[tuple[str, str]] = []
-    live.services.content_listeners.append(
+    live.services.content.subscribe(
         lambda old, new: notified.append(
             (old.entries["HA.2"].dates.start.isoformat(), new.entries["HA.2"].dates.start.isoformat()))
     )
@@ -209,7 +209,7 @@ BAD_CONTENT: list[tuple[str, str, Callable[[str], str], list[str]]] = [
 
 def test_every_broken_content_gives_its_clear_error_and_changes_nothing(live: Live) -> None:
     before_db = live.database_state()
-    before_catalog = live.services.catalog
+    before_catalog = live.services.content.catalog
     before_answer = live.say("/session HA.2", lang="zh")
     for name, rel, change, expected in BAD_CONTENT:
         original = (live.content / rel).read_text(encoding="utf-8")
@@ -219,7 +219,7 @@ def test_every_broken_content_gives_its_clear_error_and_changes_nothing(live: Li
         for fragment in expected:
             assert fragment in reply, f"{name}: {fragment!r} not in\n{reply}"
         assert "dry run" not in reply.lower()
-        assert live.services.catalog is before_catalog, name
+        assert live.services.content.catalog is before_catalog, name
         assert live.database_state() == before_db, name
         assert live.say("/session HA.2", lang="zh") == before_answer, name
         (live.content / rel).write_text(original, encoding="utf-8")
@@ -347,9 +347,9 @@ def test_oversized_and_invalid_zips_are_refused(live_sqlite: Live) -> None:
 def entry_answers(live: Live) -> dict[tuple[str, str], str]:
     """The card of every entry in both languages, as delegates read it."""
     answers = {}
-    for entry_id in sorted(live.services.catalog.entries):
+    for entry_id in sorted(live.services.content.catalog.entries):
         for lang in ("zh", "en"):
-            replies = live.services.core.callback(f"e:{entry_id}", live.who(ADMIN, lang))
+            replies = live.services.router.callback(f"e:{entry_id}", live.who(ADMIN, lang))
             answers[(entry_id, lang)] = "\n".join(r.text for r in replies)
     return answers
 
@@ -367,14 +367,14 @@ def test_rollback_restores_exactly_the_previous_answers_and_files(live: Live) ->
     assert "Rolled back to version" in rolled and "Changed (1): HA.2" in rolled
     assert entry_answers(live) == before
     assert content_digest(live.content) == files_before
-    assert live.services.catalog.version == files_before
+    assert live.services.content.catalog.version == files_before
     assert "no earlier content version" in live.say("/rollback")
 
 
 def test_queries_during_a_reload_see_old_or_new_content_never_a_mix(live: Live) -> None:
     """Threads ask while a reload runs; every answer is wholly the old or wholly the new one."""
     who = live.who(STRANGER, "zh")
-    old = live.services.core.command("session", "HA.2", who)[0].text
+    old = live.services.router.command("session", "HA.2", who)[0].text
     live.edit("entries/sessions.yaml", ha2_block(once("start: 2023-06-05", "start: 2023-06-06")))
     live.edit("entries/sessions.yaml", ha2_block(once("zh: 联合国人居大会第二届会议", "zh: 联合国人居大会第二届会议（新）")))
     seen: list[str] = []
@@ -384,8 +384,8 @@ def test_queries_during_a_reload_see_old_or_new_content_never_a_mix(live: Live) 
     def ask() -> None:
         started.wait()
         while not stop.is_set():
-            seen.append(live.services.core.command("session", "HA.2", who)[0].text)
-        seen.append(live.services.core.command("session", "HA.2", who)[0].text)
+            seen.append(live.services.router.command("session", "HA.2", who)[0].text)
+        seen.append(live.services.router.command("session", "HA.2", who)[0].text)
 
     threads = [threading.Thread(target=ask) for _ in range(3)]
     for thread in threads:
@@ -395,7 +395,7 @@ def test_queries_during_a_reload_see_old_or_new_content_never_a_mix(live: Live) 
     stop.set()
     for thread in threads:
         thread.join()
-    new = live.services.core.command("session", "HA.2", who)[0].text
+    new = live.services.router.command("session", "HA.2", who)[0].text
     assert new != old and "（新）" in new and "2023年6月6日" in new
     assert set(seen) <= {old, new}, "an answer mixed old and new content"
     assert new in seen
@@ -413,7 +413,7 @@ def test_a_non_admin_can_do_none_of_it(live_sqlite: Live) -> None:
         assert "Not authorized" in live.say(command, STRANGER), command
     assert "Not authorized" in live.upload("sessions.yaml", b"entries: []", user_id=STRANGER)
     assert "Not authorized" in "\n".join(
-        plain_text(r.text) for r in live.services.core.callback("bc:go:1", live.who(STRANGER)))
+        plain_text(r.text) for r in live.services.router.callback("bc:go:1", live.who(STRANGER)))
     assert live.database_state() == before
     help_text = live.say("/help", STRANGER)
     assert "/reload" not in help_text and "/audit" not in help_text
@@ -460,18 +460,18 @@ def test_stats_and_audit(live_sqlite: Live, clock: FixedClock) -> None:
 def test_broadcast_needs_confirmation_and_goes_once(live: Live) -> None:
     live.say("/lang en", STRANGER)
     who = live.who()
-    [preview] = live.services.core.command("broadcast", "Room change: <b>2</b> & more", who)
+    [preview] = live.services.router.command("broadcast", "Room change: <b>2</b> & more", who)
     assert "&lt;b&gt;2&lt;/b&gt; &amp; more" in preview.text  # shown as typed, never as markup
     assert "Send this message to 1 user?" in plain_text(preview.text)
     go, cancel = [b.data for row in preview.buttons for b in row]
     assert go.startswith("bc:go:") and cancel.startswith("bc:no:")
-    [sending] = live.services.core.callback(go, who)
+    [sending] = live.services.router.callback(go, who)
     assert "Sending to 1 user" in sending.text and sending.meta["broadcast"] == go.split(":")[2]
-    assert "already sent or cancelled" in live.services.core.callback(go, who)[0].text
-    assert "already sent or cancelled" in live.services.core.callback(cancel, who)[0].text
-    [second] = live.services.core.command("broadcast", "never mind", who)
+    assert "already sent or cancelled" in live.services.router.callback(go, who)[0].text
+    assert "already sent or cancelled" in live.services.router.callback(cancel, who)[0].text
+    [second] = live.services.router.command("broadcast", "never mind", who)
     cancel2 = second.buttons[0][1].data
-    assert "cancelled" in live.services.core.callback(cancel2, who)[0].text
+    assert "cancelled" in live.services.router.callback(cancel2, who)[0].text
     assert live.services.admin.broadcast_text(int(cancel2.split(":")[2])) is None
 
 

@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import Habitat, build_application
 from bot.kernel.clock import FixedClock
-from bot.services import Services
 from store.content import content_digest
 from store.db import session_scope
 from store.users import ensure_user
@@ -36,7 +35,7 @@ DELEGATE = 1001
 class Bot:
     server: FakeBotApi
     app: Application  # type: ignore[type-arg]
-    services: Services
+    services: Habitat
     content: Path
 
     async def say(self, text: str, user: int = ADMIN, *, lang: str = "en", count: int = 1) -> list[str]:
@@ -80,10 +79,7 @@ async def bot(valid_content: Path, valid_template: Path, tmp_path: Path) -> Asyn
         app = build_application(settings, clock)
         async with server.polling(app):
             await app.post_init(app)  # type: ignore[misc]
-            yield Bot(server, app, app.bot_data["services"], content)
-            reminders = app.bot_data.get("reminders")
-            if reminders is not None:
-                await reminders.aclose()
+            yield Bot(server, app, app.bot_data["habitat"], content)
             await app.post_shutdown(app)  # type: ignore[misc]
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import Habitat
 from bot.console import run_console
-from bot.services import Services
 from tests.conftest import CONTENT, ROOT
 
 
@@ -64,7 +64,7 @@ def test_invalid_content_on_an_empty_database_refuses_to_start(tmp_path: Path) -
     assert done.returncode == 2 and "cannot start" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_console_chat_answers_and_presses_buttons_by_number(services: Services) -> None:
+def test_console_chat_answers_and_presses_buttons_by_number(services: Habitat) -> None:
     shown: list[str] = []
     script = ["/lang en", "/session HA.2", "press related", "/quit"]
 
@@ -81,7 +81,7 @@ def test_console_chat_answers_and_presses_buttons_by_number(services: Services) 
 
 
 @pytest.mark.parametrize("end", [EOFError, KeyboardInterrupt])
-def test_console_ends_cleanly(services: Services, end: type[BaseException]) -> None:
+def test_console_ends_cleanly(services: Habitat, end: type[BaseException]) -> None:
     def read(_prompt: str) -> str:
         raise end
 

@@ -123,20 +123,20 @@ def test_bad_content_is_rejected_with_a_located_error(tmp_path: Path, mutation, 
 
 def test_a_replica_picks_up_content_another_replica_applied(loaded_sqlite_url: str, tmp_path: Path) -> None:
     """Two processes share one database; the one that did not reload switches on its next check."""
+    from bot.app import build
     from bot.kernel.clock import FixedClock
-    from bot.services import build_services
     from tests.conftest import make_settings
 
     copy = tmp_path / "content"
     shutil.copytree(CONTENT, copy)
-    replica = build_services(make_settings(loaded_sqlite_url), FixedClock(T0))
-    assert replica.refresh_from_database() is False  # nothing new yet
+    replica = build(make_settings(loaded_sqlite_url), FixedClock(T0))
+    assert replica.content.refresh_from_database() is False  # nothing new yet
     sessions = copy / "entries" / "sessions.yaml"
     sessions.write_text(sessions.read_text().replace("start: 2023-06-05", "start: 2023-06-04"))
     with Session(replica.engine) as session:  # what the other replica's /reload writes
         apply_content(session, load_content(copy), applied_by="other replica", now=T0)
         session.commit()
-    assert str(replica.catalog.entries["HA.2"].dates.start) == "2023-06-05"  # type: ignore[union-attr]
-    assert replica.refresh_from_database() is True
-    assert str(replica.catalog.entries["HA.2"].dates.start) == "2023-06-04"  # type: ignore[union-attr]
+    assert str(replica.content.catalog.entries["HA.2"].dates.start) == "2023-06-05"  # type: ignore[union-attr]
+    assert replica.content.refresh_from_database() is True
+    assert str(replica.content.catalog.entries["HA.2"].dates.start) == "2023-06-04"  # type: ignore[union-attr]
     replica.close()

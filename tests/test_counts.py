@@ -25,33 +25,33 @@ def disagreements(text: str) -> list[str]:
 
 def test_lead_times_agree_with_their_numbers(engine: Engine, clock: FixedClock) -> None:
     services, _area = make_services(engine, clock)
-    [en] = services.core.command("subscribe", "WUF12 1w 2d 1d 2h 1h 2m 1m 08:00", services.asker(601, "en", chat_id=601))
+    [en] = services.router.command("subscribe", "WUF12 1w 2d 1d 2h 1h 2m 1m 08:00", services.askers.asker(601, "en", chat_id=601))
     for phrase in ("7 days before", "2 days before", "1 day before", "2 hours before",
                    "1 hour before", "2 minutes before", "1 minute before", "on the day at 08:00"):
         assert phrase in en.text
     assert not disagreements(en.text), en.text
-    [zh] = services.core.command("subscribe", "WUF12 1d 7d 08:00", services.asker(602, "zh", chat_id=602))
+    [zh] = services.router.command("subscribe", "WUF12 1d 7d 08:00", services.askers.asker(602, "zh", chat_id=602))
     assert "提前 7 天、提前 1 天、当天 08:00" in zh.text
 
 
 def test_calendar_files_count_one_event_and_several(engine: Engine, clock: FixedClock) -> None:
     services, _area = make_services(engine, clock)
-    who = services.asker(603, "en", chat_id=603)
-    [one] = services.core.command("ics", "WUF12", who)
+    who = services.askers.asker(603, "en", chat_id=603)
+    [one] = services.router.command("ics", "WUF12", who)
     assert "(1 event). Open it to add it" in one.text
-    services.core.command("subscribe", "WUF12", who)
-    services.core.command("subscribe", "urban-october", who)
-    [several] = services.core.command("ics", "", who)
+    services.router.command("subscribe", "WUF12", who)
+    services.router.command("subscribe", "urban-october", who)
+    [several] = services.router.command("ics", "", who)
     assert "(3 events). Open it to add them" in several.text
-    [zh] = services.core.command("ics", "WUF12", services.asker(604, "zh", chat_id=604))
+    [zh] = services.router.command("ics", "WUF12", services.askers.asker(604, "zh", chat_id=604))
     assert "1 项活动" in zh.text
 
 
 def test_forget_counts_its_records_in_agreement(engine: Engine, clock: FixedClock) -> None:
     services, _area = make_services(engine, clock)
-    who = services.asker(605, "en", chat_id=605)
-    services.core.command("subscribe", "WUF12", who)
-    [done] = services.core.command("forget", "", who)
+    who = services.askers.asker(605, "en", chat_id=605)
+    services.router.command("subscribe", "WUF12", who)
+    [done] = services.router.command("forget", "", who)
     assert re.search(r"\(\d+ records?\)", done.text) and not disagreements(done.text), done.text
 
 

@@ -39,7 +39,7 @@ async def test_empty_inline_query_lists_upcoming_milestones(telegram: TelegramHa
     call = await answer(telegram, "")
     results = call["results"]
     assert results, "the bundled content has milestones in the coming year"
-    upcoming = telegram.services.core.upcoming("", telegram.services.asker(3003, "zh"))[0].text
+    upcoming = telegram.services.lookup.upcoming("", telegram.services.askers.asker(3003, "zh"))[0].text
     assert results[0]["title"] in parse_telegram_html(upcoming)[0]
     assert telegram.server.errors == []
 

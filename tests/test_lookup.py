@@ -6,16 +6,16 @@ import dataclasses
 
 import pytest
 
-from bot.kernel.core import Asker
+from bot.app import Habitat
 from bot.kernel.reply import Reply, plain_text
-from bot.services import Services
+from bot.kernel.router import Asker
 
 ZH = Asker(user_id=7, lang="zh")
 EN = Asker(user_id=7, lang="en")
 
 
-def ask(services: Services, text: str, who: Asker = ZH) -> list[Reply]:
-    return services.core.message(text, who)
+def ask(services: Habitat, text: str, who: Asker = ZH) -> list[Reply]:
+    return services.router.message(text, who)
 
 
 def entry_of(replies: list[Reply]) -> str | None:
@@ -28,11 +28,11 @@ def entry_of(replies: list[Reply]) -> str | None:
      "/session 人居大會第二屆會議", "/session second session of the UN-Habitat Assembly", "HA2", "ha.2",
      "联合国人居大会第二届会议", "／session HA.2", "/SESSION HA.2", "/session@habitat_test_bot HA.2"],
 )
-def test_every_way_of_writing_ha2_reaches_it(services: Services, typed: str) -> None:
+def test_every_way_of_writing_ha2_reaches_it(services: Habitat, typed: str) -> None:
     assert entry_of(ask(services, typed)) == "HA.2"
 
 
-def test_ha2_names_its_dates_place_and_sources(services: Services) -> None:
+def test_ha2_names_its_dates_place_and_sources(services: Habitat) -> None:
     zh = ask(services, "/session HA.2")[0].text
     en = ask(services, "/session HA.2", EN)[0].text
     assert "2023年6月5日至9日" in zh and "内罗毕" in zh and "来源" in zh and "第 6 段" in zh
@@ -41,7 +41,7 @@ def test_ha2_names_its_dates_place_and_sources(services: Services) -> None:
 
 @pytest.mark.parametrize("typed", ["/resolution 2/7", "/resolution ２／７", "/resolution 第2/7号决议", "第2/7号决议",
                                    "resolution 2/7", "/resolution 2 / 7", "Resolution 2/7"])
-def test_resolution_2_7_is_the_housing_working_group(services: Services, typed: str) -> None:
+def test_resolution_2_7_is_the_housing_working_group(services: Habitat, typed: str) -> None:
     replies = ask(services, typed, EN)
     assert entry_of(replies) == "res-2/7"
     assert "open-ended intergovernmental expert working group on adequate housing for all" in replies[0].text
@@ -49,7 +49,7 @@ def test_resolution_2_7_is_the_housing_working_group(services: Services, typed: 
     assert "人人享有适当住房不限成员名额政府间专家工作组" in zh
 
 
-def test_resolution_and_decision_2_2_are_different_texts(services: Services) -> None:
+def test_resolution_and_decision_2_2_are_different_texts(services: Habitat) -> None:
     resolution = ask(services, "/resolution 2/2")
     decision = ask(services, "/decision 2/2")
     assert entry_of(resolution) == "res-2/2" and entry_of(decision) == "dec-2/2"
@@ -60,13 +60,13 @@ def test_resolution_and_decision_2_2_are_different_texts(services: Services) -> 
 
 
 @pytest.mark.parametrize("number", ["2/3", "2/4", "2/8"])
-def test_counted_but_undescribed_resolutions_say_so(services: Services, number: str) -> None:
+def test_counted_but_undescribed_resolutions_say_so(services: Habitat, number: str) -> None:
     zh = ask(services, f"/resolution {number}")[0].text
     en = ask(services, f"/resolution {number}", EN)[0].text
     assert "no summary" in en and "没有" in zh
 
 
-def test_decision_forms_with_several_numbers(services: Services) -> None:
+def test_decision_forms_with_several_numbers(services: Habitat) -> None:
     replies = ask(services, "第 2/1 和 2/2 号决定")
     data = {b.data for row in replies[0].buttons for b in row}
     assert data == {"e:dec-2/1", "e:dec-2/2"}
@@ -84,17 +84,17 @@ def test_decision_forms_with_several_numbers(services: Services) -> None:
      ("/session HA1", "HA.1"), ("/resolution 73/239", "res-ga-73/239"),
      ("/resolution 大会第73/239号决议", "res-ga-73/239"), ("/resolution A/RES/73/239", "res-ga-73/239")],
 )
-def test_identifiers_of_every_kind(services: Services, typed: str, entry: str) -> None:
+def test_identifiers_of_every_kind(services: Habitat, typed: str, entry: str) -> None:
     assert entry_of(ask(services, typed)) == entry
 
 
-def test_a_misspelt_name_finds_the_entry_or_offers_choices(services: Services) -> None:
+def test_a_misspelt_name_finds_the_entry_or_offers_choices(services: Habitat) -> None:
     replies = ask(services, "/event World Citys Day", EN)
     found = entry_of(replies) or {b.data for row in replies[0].buttons for b in row}
     assert found == "world-cities-day" or "e:world-cities-day" in found
 
 
-def test_unknown_ids_get_not_found_with_suggestions(services: Services) -> None:
+def test_unknown_ids_get_not_found_with_suggestions(services: Habitat) -> None:
     replies = ask(services, "/resolution 2/11", EN)
     assert "Nothing found" in replies[0].text
     assert any(b.data and b.data.startswith("e:res-2/") for row in replies[0].buttons for b in row)
@@ -102,48 +102,48 @@ def test_unknown_ids_get_not_found_with_suggestions(services: Services) -> None:
     assert "Nothing found" in nothing.text
 
 
-def test_commands_without_arguments_explain_their_usage(services: Services) -> None:
+def test_commands_without_arguments_explain_their_usage(services: Habitat) -> None:
     for name in ("session", "resolution", "decision", "doc", "event"):
         reply = ask(services, f"/{name}", EN)[0]
         assert f"/{name}" in reply.text and "Usage" in reply.text
         assert reply.buttons, name
 
 
-def test_unknown_command_points_to_help(services: Services) -> None:
+def test_unknown_command_points_to_help(services: Habitat) -> None:
     assert "/help" in ask(services, "/frobnicate now", EN)[0].text
     assert "/help" in ask(services, "/frobnicate")[0].text
 
 
-def test_html_in_input_is_escaped_not_interpreted(services: Services) -> None:
+def test_html_in_input_is_escaped_not_interpreted(services: Habitat) -> None:
     reply = ask(services, "/session <script>alert(1)</script> & <b>", EN)[0]
     assert "<script>" not in reply.text and "&lt;script&gt;" in reply.text
 
 
-def test_huge_messages_get_a_clear_answer(services: Services) -> None:
+def test_huge_messages_get_a_clear_answer(services: Habitat) -> None:
     reply = ask(services, "贫民窟" * 5000, EN)[0]
     assert "too long" in reply.text
     reply = ask(services, "/session " + "x" * 10000, EN)[0]
     assert "too long" in reply.text
 
 
-def test_buttons_open_related_entries_and_source_paragraphs(services: Services) -> None:
+def test_buttons_open_related_entries_and_source_paragraphs(services: Habitat) -> None:
     card = ask(services, "/session HA.2")[0]
     data = [b.data for row in card.buttons for b in row if b.data]
     assert any(d.startswith("e:res-2/") for d in data), data
     paragraph_button = next(d for d in data if d.startswith("p:"))
-    paragraph = services.core.callback(paragraph_button, ZH)[0]
+    paragraph = services.router.callback(paragraph_button, ZH)[0]
     assert "第 " in paragraph.text and "段" in paragraph.text
-    resolution = services.core.callback("e:res-2/7", EN)[0]
+    resolution = services.router.callback("e:res-2/7", EN)[0]
     assert any(b.data == "e:HA.2" for row in resolution.buttons for b in row)
 
 
-def test_stale_buttons_get_a_clear_answer(services: Services) -> None:
-    assert "no longer" in services.core.callback("e:gone-entry", EN)[0].text
-    assert "no longer" in services.core.callback("p:NOPE:1", EN)[0].text
-    assert "no longer" in services.core.callback("zz:whatever", EN)[0].text
+def test_stale_buttons_get_a_clear_answer(services: Habitat) -> None:
+    assert "no longer" in services.router.callback("e:gone-entry", EN)[0].text
+    assert "no longer" in services.router.callback("p:NOPE:1", EN)[0].text
+    assert "no longer" in services.router.callback("zz:whatever", EN)[0].text
 
 
-def test_events_say_how_far_away_they_are_on_the_bots_clock(services: Services, clock) -> None:  # type: ignore[no-untyped-def]
+def test_events_say_how_far_away_they_are_on_the_bots_clock(services: Habitat, clock) -> None:  # type: ignore[no-untyped-def]
     import datetime as dt
 
     clock.set(dt.datetime(2024, 10, 1, 5, 0, tzinfo=dt.UTC))
@@ -155,44 +155,44 @@ def test_events_say_how_far_away_they_are_on_the_bots_clock(services: Services, 
     assert "已于" in ask(services, "/session WUF12")[0].text
 
 
-def test_upcoming_lists_the_next_milestones_including_recurring_ones(services: Services, clock) -> None:  # type: ignore[no-untyped-def]
+def test_upcoming_lists_the_next_milestones_including_recurring_ones(services: Habitat, clock) -> None:  # type: ignore[no-untyped-def]
     import datetime as dt
 
     clock.set(dt.datetime(2024, 9, 1, tzinfo=dt.UTC))
-    text = plain_text(services.core.command("upcoming", "", EN)[0].text)
+    text = plain_text(services.router.command("upcoming", "", EN)[0].text)
     assert "World Urban Forum" in text or "WUF" in text
     assert "7 October 2024" in text  # World Habitat Day 2024: the first Monday of October
     assert "31 October 2024" in text
 
 
-def test_language_follows_lang_command(services: Services) -> None:
+def test_language_follows_lang_command(services: Habitat) -> None:
     who = dataclasses.replace(ZH, user_id=99)
-    reply = services.core.command("lang", "en", who)[0]
+    reply = services.router.command("lang", "en", who)[0]
     assert "English" in reply.text
-    assert services.asker(99, "zh").lang == "en"
-    assert "Usage" in services.core.command("lang", "fr", services.asker(99, "zh"))[0].text
+    assert services.askers.asker(99, "zh").lang == "en"
+    assert "Usage" in services.router.command("lang", "fr", services.askers.asker(99, "zh"))[0].text
 
 
 @pytest.mark.parametrize(("typed", "expected"), [("help", "/session"), ("帮助", "/session"), ("Hello!", "Habitat Assistant"),
                                                  ("你好", "Habitat Assistant"), ("upcoming", "Coming up")])
-def test_plain_words_for_commands_work_without_the_slash(services: Services, typed: str, expected: str) -> None:
+def test_plain_words_for_commands_work_without_the_slash(services: Habitat, typed: str, expected: str) -> None:
     assert expected in ask(services, typed, EN)[0].text
 
 
-def test_deep_links_open_entries_whose_ids_have_dots_and_slashes(services: Services) -> None:
-    from bot.kernel.core import to_deep_link
+def test_deep_links_open_entries_whose_ids_have_dots_and_slashes(services: Habitat) -> None:
+    from bot.kernel.callbacks import EntryButton, to_deep_link
 
-    assert entry_of(services.core.command("start", "e_" + to_deep_link("HA.2"), EN)) == "HA.2"
-    assert entry_of(services.core.command("start", "e_" + to_deep_link("res-2/7"), EN)) == "res-2/7"
+    assert entry_of(services.router.command("start", to_deep_link(EntryButton("HA.2")), EN)) == "HA.2"
+    assert entry_of(services.router.command("start", to_deep_link(EntryButton("res-2/7")), EN)) == "res-2/7"
 
 
 @pytest.mark.parametrize(("typed", "entry"), [("/session the first UN-Habitat Assembly", "HA.1"),
                                               ("/session forum Cairo", "WUF12"), ("/event habitat day", "world-habitat-day")])
-def test_a_name_given_in_part_finds_the_one_entry_it_fits(services: Services, typed: str, entry: str) -> None:
+def test_a_name_given_in_part_finds_the_one_entry_it_fits(services: Habitat, typed: str, entry: str) -> None:
     assert entry_of(ask(services, typed, EN)) == entry
 
 
-def test_a_part_that_fits_several_entries_offers_them(services: Services) -> None:
+def test_a_part_that_fits_several_entries_offers_them(services: Habitat) -> None:
     reply = ask(services, "/session executive board 2025", EN)[0]
     offered = {b.data for row in reply.buttons for b in row}
     assert {"e:EB.2025.1", "e:EB.2025.2"} <= offered

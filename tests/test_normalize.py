@@ -107,8 +107,9 @@ def test_ordinary_words_are_not_turned_into_numbers() -> None:
 def test_deep_link_payloads_round_trip_and_use_only_allowed_characters(entry_id: str) -> None:
     import re
 
-    from bot.kernel.core import from_deep_link, to_deep_link
+    from bot.kernel.callbacks import EntryButton, SubscribeButton, from_deep_link, to_deep_link
 
-    payload = to_deep_link(entry_id)
-    assert re.fullmatch(r"[A-Za-z0-9_-]+", payload)
-    assert from_deep_link(payload) == entry_id
+    for button in (EntryButton(entry_id), SubscribeButton(entry_id)):
+        payload = to_deep_link(button)
+        assert re.fullmatch(r"[A-Za-z0-9_-]+", payload)
+        assert from_deep_link(payload) == button

@@ -60,7 +60,7 @@ async def test_a_subscription_gets_exactly_its_reminders_at_the_right_instants(
     engine: Engine, clock: FixedClock, server: FakeBotApi, bot: Bot
 ) -> None:
     services, area = make_services(engine, clock)
-    [reply] = services.core.command("subscribe", "WUF12", services.asker(501, "en", chat_id=501))
+    [reply] = services.router.command("subscribe", "WUF12", services.askers.asker(501, "en", chat_id=501))
     assert "Subscribed to" in reply.text and "Twelfth session of the World Urban Forum" in reply.text
     assert "5 October 2024, 08:00 (Africa/Nairobi)" in plain_text(reply.text)
     dispatcher = dispatcher_for(services, bot)
@@ -86,11 +86,11 @@ async def test_custom_leads_and_the_readers_zone_beside_the_venues(
     engine: Engine, clock: FixedClock, server: FakeBotApi, bot: Bot
 ) -> None:
     services, area = make_services(engine, clock)
-    [tz] = services.core.command("timezone", "北京", services.asker(502, "en", chat_id=502))
+    [tz] = services.router.command("timezone", "北京", services.askers.asker(502, "en", chat_id=502))
     assert "Asia/Shanghai" in tz.text
-    who = services.asker(502, "en", chat_id=502)
+    who = services.askers.asker(502, "en", chat_id=502)
     assert who.timezone == "Asia/Shanghai"
-    services.core.command("subscribe", "WUF12 7d 2h", who)
+    services.router.command("subscribe", "WUF12 7d 2h", who)
     clock.set(dt.datetime(2024, 10, 27, 23, 0, tzinfo=UTC))
     dispatcher = dispatcher_for(services, bot)
     await run_until(services, dispatcher, clock, dt.datetime(2024, 11, 4, tzinfo=UTC), dt.timedelta(days=1))
@@ -105,23 +105,23 @@ async def test_custom_leads_and_the_readers_zone_beside_the_venues(
 
 async def test_mysubs_unsubscribe_button_and_command(engine: Engine, clock: FixedClock, server: FakeBotApi, bot: Bot) -> None:
     services, area = make_services(engine, clock)
-    who = services.asker(503, "en", chat_id=503)
-    services.core.command("subscribe", "WUF12", who)
-    services.core.command("subscribe", "wuf 1d", who)
-    services.core.command("subscribe", "all", who)
-    [mine] = services.core.command("mysubs", "", who)
+    who = services.askers.asker(503, "en", chat_id=503)
+    services.router.command("subscribe", "WUF12", who)
+    services.router.command("subscribe", "wuf 1d", who)
+    services.router.command("subscribe", "all", who)
+    [mine] = services.router.command("mysubs", "", who)
     lines = plain_text(mine.text)
     assert "Twelfth session" in lines and "category World Urban Forum" in lines and "everything" in lines
     assert [b.data for row in mine.buttons for b in row][0].startswith("uns:")
-    [stopped] = services.core.callback(mine.buttons[0][0].data or "", who)
+    [stopped] = services.router.callback(mine.buttons[0][0].data or "", who)
     assert "Unsubscribed" in stopped.text and stopped.buttons[0][0].data == "sub:WUF12"
-    [again] = services.core.callback(mine.buttons[0][0].data or "", who)
+    [again] = services.router.callback(mine.buttons[0][0].data or "", who)
     assert "already stopped" in again.text
-    [both] = services.core.command("unsubscribe", "all", who)
+    [both] = services.router.command("unsubscribe", "all", who)
     assert "Unsubscribed" in both.text
-    [empty] = services.core.command("mysubs", "", who)
+    [empty] = services.router.command("mysubs", "", who)
     assert "You follow nothing" in empty.text
-    plan_periodic(engine, services.catalog, clock.now())
+    plan_periodic(engine, services.content.catalog, clock.now())
     clock.set(dt.datetime(2024, 11, 5, tzinfo=UTC))
     await dispatcher_for(services, bot).run_once()
     assert texts(server, 503) == []
@@ -129,35 +129,40 @@ async def test_mysubs_unsubscribe_button_and_command(engine: Engine, clock: Fixe
 
 async def test_subscribe_button_on_cards_and_deep_links(engine: Engine, clock: FixedClock) -> None:
     services, area = make_services(engine, clock)
-    [card] = services.core.command("session", "WUF12", services.asker(504, "en", chat_id=504))
+    [card] = services.router.command("session", "WUF12", services.askers.asker(504, "en", chat_id=504))
     assert any(b.data == "sub:WUF12" for row in card.buttons for b in row)
-    [resolution] = services.core.command("resolution", "2/7", services.asker(504, "en", chat_id=504))
+    [resolution] = services.router.command("resolution", "2/7", services.askers.asker(504, "en", chat_id=504))
     assert not any((b.data or "").startswith("sub:") for row in resolution.buttons for b in row)
-    [linked] = services.core.command("start", "sub_WUF12", services.asker(505, "en", chat_id=505))
+    # A link only offers the subscription; its button subscribes.
+    [offer] = services.router.command("start", "sub_WUF12", services.askers.asker(505, "en", chat_id=505))
+    assert "Subscribed" not in offer.text and "WUF12" in offer.text
+    [confirm] = [b.data for row in offer.buttons for b in row]
+    [linked] = services.router.callback(confirm or "", services.askers.asker(505, "en", chat_id=505))
     assert "Subscribed to" in linked.text
-    [mangled] = services.core.command("start", "sub_HA-2", services.asker(505, "en", chat_id=505))
+    [offer] = services.router.command("start", "sub_HA_d2", services.askers.asker(505, "en", chat_id=505))
+    [mangled] = services.router.callback(offer.buttons[0][0].data or "", services.askers.asker(505, "en", chat_id=505))
     assert "Subscribed to" in mangled.text and "Second session" in mangled.text
-    [everything] = services.core.callback("sub:all", services.asker(506, "zh", chat_id=506))
+    [everything] = services.router.callback("sub:all", services.askers.asker(506, "zh", chat_id=506))
     assert "全部" in everything.text or "everything" in everything.text
-    [nothing] = services.core.command("subscribe", "res-2/7", services.asker(530, "en", chat_id=530))
+    [nothing] = services.router.command("subscribe", "res-2/7", services.askers.asker(530, "en", chat_id=530))
     assert "no dates" in nothing.text
-    [bad] = services.core.command("subscribe", "WUF12 7x", services.asker(530, "en", chat_id=530))
+    [bad] = services.router.command("subscribe", "WUF12 7x", services.askers.asker(530, "en", chat_id=530))
     assert "lead time “7x”" in bad.text
 
 
 async def test_ics_for_one_event_and_for_all_subscriptions(engine: Engine, clock: FixedClock) -> None:
     services, area = make_services(engine, clock)
-    who = services.asker(507, "en", chat_id=507)
-    [one] = services.core.command("ics", "WUF12", who)
+    who = services.askers.asker(507, "en", chat_id=507)
+    [one] = services.router.command("ics", "WUF12", who)
     assert one.attachment is not None and one.attachment.filename == "WUF12.ics"
     event = next(c for c in Calendar.from_ical(one.attachment.data).walk("VEVENT"))
     assert event.decoded("dtstart") == dt.date(2024, 11, 4) and event.decoded("dtend") == dt.date(2024, 11, 9)
     assert "Cairo" in str(event.get("location"))
-    [none] = services.core.command("ics", "", who)
+    [none] = services.router.command("ics", "", who)
     assert none.attachment is None
-    services.core.command("subscribe", "WUF12", who)
-    services.core.command("subscribe", "urban-october", who)
-    [mine] = services.core.command("ics", "", who)
+    services.router.command("subscribe", "WUF12", who)
+    services.router.command("subscribe", "urban-october", who)
+    [mine] = services.router.command("ics", "", who)
     assert mine.attachment is not None
     events = list(Calendar.from_ical(mine.attachment.data).walk("VEVENT"))
     assert {str(e.get("uid")) for e in events} == {
@@ -168,9 +173,9 @@ async def test_ics_for_one_event_and_for_all_subscriptions(engine: Engine, clock
 
 async def test_daily_digest_at_the_users_hour(engine: Engine, clock: FixedClock, server: FakeBotApi, bot: Bot) -> None:
     services, area = make_services(engine, clock)
-    who = services.asker(508, "en", chat_id=508)
-    services.core.command("subscribe", "urban-october 1d", who)
-    [on] = services.core.command("digest", "on 07:30", who)
+    who = services.askers.asker(508, "en", chat_id=508)
+    services.router.command("subscribe", "urban-october 1d", who)
+    [on] = services.router.command("digest", "on 07:30", who)
     assert "07:30" in on.text
     dispatcher = dispatcher_for(services, bot)
     # 1 Oct 05:00 UTC = 08:00 Nairobi: today's 07:30 has passed; the next digest is 2 Oct 04:30 UTC.
@@ -179,7 +184,7 @@ async def test_daily_digest_at_the_users_hour(engine: Engine, clock: FixedClock,
     await run_until(services, dispatcher, clock, dt.datetime(2024, 10, 2, 4, 30, tzinfo=UTC), dt.timedelta(minutes=30))
     [digest] = texts(server, 508)
     assert "Your week ahead" in digest and "World Habitat Day" in digest and "World Cities Day" not in digest
-    [off] = services.core.command("digest", "off", who)
+    [off] = services.router.command("digest", "off", who)
     assert "off" in off.text
     await run_until(services, dispatcher, clock, dt.datetime(2024, 10, 4, tzinfo=UTC), dt.timedelta(days=1))
     assert len(texts(server, 508)) == 1
@@ -190,18 +195,18 @@ async def test_forget_leaves_nothing_of_the_user_in_any_table(
 ) -> None:
     services, area = make_services(engine, clock)
     uid = 7_000_000_509  # beyond 32 bits on purpose
-    who = services.asker(uid, "en", chat_id=uid)
-    services.core.command("timezone", "Cairo", who)
-    services.core.lang("en", who) if services.core.set_language else None
-    services.core.command("subscribe", "WUF12", who)
-    services.core.command("subscribe", "all 2h", who)
-    services.core.command("digest", "on", who)
-    other = services.asker(510, "en", chat_id=510)
-    services.core.command("subscribe", "WUF12", other)
+    who = services.askers.asker(uid, "en", chat_id=uid)
+    services.router.command("timezone", "Cairo", who)
+    services.lookup.lang("en", who)
+    services.router.command("subscribe", "WUF12", who)
+    services.router.command("subscribe", "all 2h", who)
+    services.router.command("digest", "on", who)
+    other = services.askers.asker(510, "en", chat_id=510)
+    services.router.command("subscribe", "WUF12", other)
     await run_until(services, dispatcher_for(services, bot), clock, dt.datetime(2024, 10, 6, tzinfo=UTC), dt.timedelta(days=1))
     [snooze_source] = [r for r in rows_of(engine) if r.user_id == uid and r.status == SENT][:1]
-    services.core.callback(f"snz:{snooze_source.id}", who)
-    [done] = services.core.command("forget", "", who)
+    services.router.callback(f"snz:{snooze_source.id}", who)
+    [done] = services.router.command("forget", "", who)
     assert "deleted everything" in done.text
 
     def mentions(value: int) -> list[str]:
@@ -228,12 +233,12 @@ async def test_restart_after_downtime_sends_once_marked_late(
 ) -> None:
     services, area = make_services(engine, clock)
     clock.set(dt.datetime(2024, 11, 2, 12, 0, tzinfo=UTC))
-    services.core.command("subscribe", "WUF12", services.asker(511, "en", chat_id=511))
-    plan_periodic(engine, services.catalog, clock.now())
+    services.router.command("subscribe", "WUF12", services.askers.asker(511, "en", chat_id=511))
+    plan_periodic(engine, services.content.catalog, clock.now())
     # The bot is down from now until 3 Nov 09:00: the "1 day before" reminder (05:00) is missed.
     clock.set(dt.datetime(2024, 11, 3, 9, 0, tzinfo=UTC))
     restarted = dispatcher_for(services, bot)
-    plan_periodic(engine, services.catalog, clock.now())
+    plan_periodic(engine, services.content.catalog, clock.now())
     assert await restarted.run_once() == 1
     assert await restarted.run_once() == 0
     [late] = texts(server, 511)
@@ -245,10 +250,10 @@ async def test_restart_after_downtime_sends_once_marked_late(
 async def test_downtime_past_the_start_records_skipped(engine: Engine, clock: FixedClock, server: FakeBotApi, bot: Bot) -> None:
     services, area = make_services(engine, clock)
     clock.set(dt.datetime(2024, 11, 2, 12, 0, tzinfo=UTC))
-    services.core.command("subscribe", "WUF12 1d", services.asker(512, "en", chat_id=512))
+    services.router.command("subscribe", "WUF12 1d", services.askers.asker(512, "en", chat_id=512))
     # Down until the Forum is under way: the reminder would be useless now.
     clock.set(dt.datetime(2024, 11, 5, 9, 0, tzinfo=UTC))
-    plan_periodic(engine, services.catalog, clock.now())
+    plan_periodic(engine, services.content.catalog, clock.now())
     await dispatcher_for(services, bot).run_once()
     assert texts(server, 512) == []
     assert [(r.lead, r.status) for r in rows_of(engine)] == [("1d", SKIPPED)]
@@ -258,8 +263,8 @@ async def test_blocked_user_one_attempt_and_subscriptions_deactivated(
     engine: Engine, clock: FixedClock, server: FakeBotApi, bot: Bot
 ) -> None:
     services, area = make_services(engine, clock)
-    services.core.command("subscribe", "WUF12", services.asker(513, "en", chat_id=513))
-    services.core.command("subscribe", "all 1d", services.asker(513, "en", chat_id=513))
+    services.router.command("subscribe", "WUF12", services.askers.asker(513, "en", chat_id=513))
+    services.router.command("subscribe", "all 1d", services.askers.asker(513, "en", chat_id=513))
     server.block(513)
     dispatcher = dispatcher_for(services, bot)
     await run_until(services, dispatcher, clock, dt.datetime(2024, 11, 10, tzinfo=UTC), dt.timedelta(days=1))
@@ -274,7 +279,7 @@ async def test_blocked_user_one_attempt_and_subscriptions_deactivated(
 
 async def test_chat_not_found_is_treated_like_a_block(engine: Engine, clock: FixedClock, server: FakeBotApi, bot: Bot) -> None:
     services, area = make_services(engine, clock)
-    services.core.command("subscribe", "WUF12 30d", services.asker(514, "en", chat_id=514))
+    services.router.command("subscribe", "WUF12 30d", services.askers.asker(514, "en", chat_id=514))
     server.unknown_chat(514)
     await run_until(services, dispatcher_for(services, bot), clock, dt.datetime(2024, 10, 6, tzinfo=UTC), dt.timedelta(days=1))
     [row] = rows_of(engine)
@@ -286,9 +291,9 @@ async def test_429_storm_pauses_everything_and_is_not_an_attempt(
 ) -> None:
     services, area = make_services(engine, clock)
     for chat in range(600, 640):
-        services.core.command("subscribe", "WUF12 30d", services.asker(chat, "en", chat_id=chat))
+        services.router.command("subscribe", "WUF12 30d", services.askers.asker(chat, "en", chat_id=chat))
     clock.set(dt.datetime(2024, 10, 5, 5, 0, tzinfo=UTC))
-    plan_periodic(engine, services.catalog, clock.now())
+    plan_periodic(engine, services.content.catalog, clock.now())
     time = VirtualTime()
     sender = StampingSender(TelegramSender(bot), time)
     server.fail("sendMessage", times=6, retry_after=3)
@@ -310,12 +315,12 @@ async def test_per_chat_and_global_limits_on_the_virtual_clock(
 ) -> None:
     services, area = make_services(engine, clock)
     for chat in range(700, 760):
-        services.core.command("subscribe", "WUF12 30d", services.asker(chat, "en", chat_id=chat))
-    services.core.command("subscribe", "world-habitat-day 2h 1h 30m", services.asker(700, "en", chat_id=700))
+        services.router.command("subscribe", "WUF12 30d", services.askers.asker(chat, "en", chat_id=chat))
+    services.router.command("subscribe", "world-habitat-day 2h 1h 30m", services.askers.asker(700, "en", chat_id=700))
     # World Habitat Day 2024 starts 7 Oct 00:00 Nairobi = 6 Oct 21:00 UTC: at 20:40 all of chat
     # 700's three reminders are due (two late, the event not started) besides the 60 WUF12 ones.
     clock.set(dt.datetime(2024, 10, 6, 20, 40, tzinfo=UTC))
-    plan_periodic(engine, services.catalog, clock.now())
+    plan_periodic(engine, services.content.catalog, clock.now())
     time = VirtualTime()
     sender = StampingSender(TelegramSender(bot), time)
     dispatcher = dispatcher_for(services, bot, sender=sender, pacer=Pacer(30, monotonic=time.monotonic, sleep=time.sleep))
@@ -333,7 +338,7 @@ async def test_migrated_group_gets_the_reminder_at_its_new_id(
 ) -> None:
     services, area = make_services(engine, clock)
     group, supergroup = -4001, -1009876543210
-    services.core.command("subscribe", "WUF12 30d 7d", services.asker(515, "en", chat_id=group))
+    services.router.command("subscribe", "WUF12 30d 7d", services.askers.asker(515, "en", chat_id=group))
     server.fail("sendMessage", chat_id=group, migrate_to_chat_id=supergroup, times=None)
     dispatcher = dispatcher_for(services, bot)
     await run_until(services, dispatcher, clock, dt.datetime(2024, 10, 29, tzinfo=UTC), dt.timedelta(days=1))
@@ -347,13 +352,13 @@ async def test_read_timeout_after_sending_is_unknown_and_not_resent(
     engine: Engine, clock: FixedClock, server: FakeBotApi
 ) -> None:
     services, area = make_services(engine, clock)
-    services.core.command("subscribe", "WUF12 30d", services.asker(516, "en", chat_id=516))
+    services.router.command("subscribe", "WUF12 30d", services.askers.asker(516, "en", chat_id=516))
     slow = await make_bot(server, read_timeout=0.2)
     try:
         server.delay("sendMessage", 1.0)
         dispatcher = dispatcher_for(services, slow)
         clock.set(dt.datetime(2024, 10, 5, 5, 0, tzinfo=UTC))
-        plan_periodic(engine, services.catalog, clock.now())
+        plan_periodic(engine, services.content.catalog, clock.now())
         await dispatcher.run_once()
         await server.wait_for("sendMessage", chat_id=516)  # the held request did reach "Telegram"
         clock.advance(H)
@@ -369,13 +374,13 @@ async def test_other_errors_retry_with_backoff_up_to_a_cap(
     engine: Engine, clock: FixedClock, server: FakeBotApi, bot: Bot
 ) -> None:
     services, area = make_services(engine, clock)
-    services.core.command("subscribe", "WUF12 30d", services.asker(517, "en", chat_id=517))
-    services.core.command("subscribe", "WUF12 30d", services.asker(518, "en", chat_id=518))
+    services.router.command("subscribe", "WUF12 30d", services.askers.asker(517, "en", chat_id=517))
+    services.router.command("subscribe", "WUF12 30d", services.askers.asker(518, "en", chat_id=518))
     server.fail("sendMessage", chat_id=517, error_code=500, description="Internal Server Error", times=2)
     server.fail("sendMessage", chat_id=518, error_code=500, description="Internal Server Error", times=None)
     dispatcher = dispatcher_for(services, bot, max_attempts=4)
     clock.set(dt.datetime(2024, 10, 5, 5, 0, tzinfo=UTC))
-    plan_periodic(engine, services.catalog, clock.now())
+    plan_periodic(engine, services.content.catalog, clock.now())
     await dispatcher.run_once()
     row = next(r for r in rows_of(engine) if r.chat_id == 517)
     assert (row.status, row.attempts) == (PENDING, 1)
@@ -392,10 +397,10 @@ async def test_other_errors_retry_with_backoff_up_to_a_cap(
 
 async def test_following_an_event_twice_sends_one_reminder(engine: Engine, clock: FixedClock, server: FakeBotApi, bot: Bot) -> None:
     services, area = make_services(engine, clock)
-    who = services.asker(519, "en", chat_id=519)
-    services.core.command("subscribe", "WUF12 30d", who)
-    services.core.command("subscribe", "wuf 30d", who)
-    services.core.command("subscribe", "all 30d", who)
+    who = services.askers.asker(519, "en", chat_id=519)
+    services.router.command("subscribe", "WUF12 30d", who)
+    services.router.command("subscribe", "wuf 30d", who)
+    services.router.command("subscribe", "all 30d", who)
     await run_until(services, dispatcher_for(services, bot), clock, dt.datetime(2024, 10, 6, tzinfo=UTC), dt.timedelta(days=1))
     assert len(texts(server, 519)) == 1
 
@@ -404,19 +409,19 @@ async def test_snooze_sends_the_reminder_again_an_hour_later(
     engine: Engine, clock: FixedClock, server: FakeBotApi, bot: Bot
 ) -> None:
     services, area = make_services(engine, clock)
-    who = services.asker(520, "en", chat_id=520)
-    services.core.command("subscribe", "WUF12 30d", who)
+    who = services.askers.asker(520, "en", chat_id=520)
+    services.router.command("subscribe", "WUF12 30d", who)
     dispatcher = dispatcher_for(services, bot)
     await run_until(services, dispatcher, clock, dt.datetime(2024, 10, 5, 5, 0, tzinfo=UTC), H)
     [first] = server.sent("sendMessage", chat_id=520)
     snooze = first["reply_markup"]["inline_keyboard"][0][1]["callback_data"]
-    [ok] = services.core.callback(snooze, who)
+    [ok] = services.router.callback(snooze, who)
     assert "remind you again" in ok.text
     await run_until(services, dispatcher, clock, dt.datetime(2024, 10, 5, 5, 50, tzinfo=UTC), dt.timedelta(minutes=10))
     assert len(texts(server, 520)) == 1
     await run_until(services, dispatcher, clock, dt.datetime(2024, 10, 5, 6, 10, tzinfo=UTC), dt.timedelta(minutes=10))
     assert len(texts(server, 520)) == 2
-    [stranger] = services.core.callback(snooze, services.asker(521, "en", chat_id=521))
+    [stranger] = services.router.callback(snooze, services.askers.asker(521, "en", chat_id=521))
     assert "no longer valid" in stranger.text
 
 
@@ -424,20 +429,20 @@ async def test_content_change_replans_cancels_and_tells_each_subscriber_once(
     engine: Engine, clock: FixedClock, server: FakeBotApi, bot: Bot
 ) -> None:
     services, area = make_services(engine, clock)
-    a, b, c = (services.asker(u, "en", chat_id=u) for u in (522, 523, 524))
-    services.core.command("subscribe", "WUF12", a)
-    services.core.command("subscribe", "wuf", a)  # two routes to WUF12: still one notice
-    services.core.command("subscribe", "all", b)
-    services.core.command("subscribe", "world-cities-day", c)
+    a, b, c = (services.askers.asker(u, "en", chat_id=u) for u in (522, 523, 524))
+    services.router.command("subscribe", "WUF12", a)
+    services.router.command("subscribe", "wuf", a)  # two routes to WUF12: still one notice
+    services.router.command("subscribe", "all", b)
+    services.router.command("subscribe", "world-cities-day", c)
     clock.set(dt.datetime(2024, 10, 4, 6, tzinfo=UTC))
-    plan_periodic(engine, services.catalog, clock.now())
+    plan_periodic(engine, services.content.catalog, clock.now())
     assert any(r.entry_id == "WUF12" and r.status == PENDING for r in rows_of(engine))
-    old = services.catalog
+    old = services.content.catalog
     moved = WUF12.model_copy(update={"dates": WUF12.dates.model_copy(update={"start": dt.date(2024, 11, 11),  # type: ignore[union-attr]
                                                                               "end": dt.date(2024, 11, 15)})})
     new = catalog_of([moved] + [e for e in ENTRIES if e.id not in ("WUF12", "world-cities-day")], version="v2")
-    services.swap_catalog(new)
-    for listener in services.content_listeners:
+    services.content.swap(new)
+    for listener in services.content.listeners:
         listener(old, new)
     assert not [r for r in rows_of(engine) if r.entry_id == "WUF12" and r.status == PENDING and "2024-11-04" in r.occurrence_key]
     dispatcher = dispatcher_for(services, bot)
@@ -452,7 +457,7 @@ async def test_content_change_replans_cancels_and_tells_each_subscriber_once(
         removed = session.execute(select(Subscription).where(Subscription.chat_id == 524)).scalars().one()
     assert not removed.active
     # Calling the listener again (a second replica, a retried reload) sends nothing more.
-    for listener in services.content_listeners:
+    for listener in services.content.listeners:
         listener(old, new)
     await dispatcher.run_once()
     assert len(texts(server, 522)) == 1
@@ -464,16 +469,16 @@ async def test_content_change_replans_cancels_and_tells_each_subscriber_once(
 
 async def test_timezone_answers_and_replans(engine: Engine, clock: FixedClock) -> None:
     services, area = make_services(engine, clock)
-    who = services.asker(525, "en", chat_id=525)
-    [current] = services.core.command("timezone", "", who)
+    who = services.askers.asker(525, "en", chat_id=525)
+    [current] = services.router.command("timezone", "", who)
     assert "Africa/Nairobi" in current.text
-    [unknown] = services.core.command("timezone", "Atlantis", who)
+    [unknown] = services.router.command("timezone", "Atlantis", who)
     assert "do not know" in unknown.text
     clock.set(dt.datetime(2024, 11, 2, 12, 0, tzinfo=UTC))
-    services.core.command("subscribe", "WUF12 1d", who)
+    services.router.command("subscribe", "WUF12 1d", who)
     [row] = rows_of(engine)
     assert aware(row.due_at) == dt.datetime(2024, 11, 3, 5, 0, tzinfo=UTC)
-    [ok] = services.core.command("timezone", "New York", services.asker(525, "en", chat_id=525))
+    [ok] = services.router.command("timezone", "New York", services.askers.asker(525, "en", chat_id=525))
     assert "America/New_York" in ok.text
     [row] = rows_of(engine)
     assert aware(row.due_at) == dt.datetime(2024, 11, 3, 13, 0, tzinfo=UTC)  # 08:00 EST: the US left DST that night
@@ -481,10 +486,10 @@ async def test_timezone_answers_and_replans(engine: Engine, clock: FixedClock) -
 
 async def test_chinese_replies(engine: Engine, clock: FixedClock, server: FakeBotApi, bot: Bot) -> None:
     services, area = make_services(engine, clock)
-    who = services.asker(526, "zh", chat_id=526)
+    who = services.askers.asker(526, "zh", chat_id=526)
     with session_scope(engine) as session:
         session.add(User(id=526, language="zh", created_at=clock.now()))
-    [reply] = services.core.command("subscribe", "世界城市论坛第十二届会议", who)
+    [reply] = services.router.command("subscribe", "世界城市论坛第十二届会议", who)
     assert "已订阅" in reply.text and "提前 30 天" in reply.text
     await run_until(services, dispatcher_for(services, bot), clock, dt.datetime(2024, 10, 6, tzinfo=UTC), dt.timedelta(days=1))
     [sent] = texts(server, 526)
@@ -493,9 +498,9 @@ async def test_chinese_replies(engine: Engine, clock: FixedClock, server: FakeBo
 
 def test_delivery_keys_are_unique_per_subscription_occurrence_and_lead(engine: Engine, clock: FixedClock) -> None:
     services, area = make_services(engine, clock)
-    services.core.command("subscribe", "all", services.asker(527, "en", chat_id=527))
+    services.router.command("subscribe", "all", services.askers.asker(527, "en", chat_id=527))
     for _ in range(3):
-        plan_periodic(engine, services.catalog, dt.datetime(2024, 10, 4, tzinfo=UTC))
+        plan_periodic(engine, services.content.catalog, dt.datetime(2024, 10, 4, tzinfo=UTC))
         with session_scope(engine) as session:
             session.execute(update(Delivery).values(available_at=Delivery.available_at))
     keys = [r.key for r in rows_of(engine)]

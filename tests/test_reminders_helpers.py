@@ -14,13 +14,13 @@ from sqlalchemy.engine import Engine
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from bot.app import Habitat, wire
 from bot.kernel.clock import FixedClock
-from bot.kernel.core import Asker, Core
+from bot.kernel.content import ContentService
 from bot.kernel.reply import Reply
-from bot.services import Services
+from bot.kernel.router import Asker
 from handlers.sender import TelegramSender
 from reminders.area import RemindersArea
-from reminders.area import install as install_reminders
 from reminders.dispatcher import Dispatcher, Pacer, SendResult
 from reminders.models import Delivery
 from reminders.planner import plan_periodic
@@ -80,21 +80,20 @@ def store_entries(engine: Engine, entries: tuple[Entry, ...] | list[Entry] = ENT
             session.merge(EntryRow(id=e.id, kind=e.kind.value, data=e.model_dump_json(exclude_defaults=True)))
 
 
-def make_services(engine: Engine, clock: FixedClock, database_url: str = "sqlite://") -> tuple[Services, RemindersArea]:
-    """Services on the small calendar above with only the reminders area installed."""
+def make_services(engine: Engine, clock: FixedClock, database_url: str = "sqlite://") -> tuple[Habitat, RemindersArea]:
+    """Habitat on the small calendar above with only the reminders area installed."""
     settings = make_settings(database_url)
-    core = Core(catalog_of(), clock, settings.default_timezone)
-    services = Services(settings, clock, engine, core, started_at=clock.now())
-    return services, install_reminders(services)
+    services = wire(settings, clock, engine, ContentService(engine, catalog_of()))
+    return services, services.subscriptions
 
 
 def asker(user_id: int, lang: str = "en", timezone: str = "Africa/Nairobi", chat_id: int | None = None) -> Asker:
     return Asker(user_id=user_id, lang=lang, timezone=timezone, chat_id=chat_id if chat_id is not None else user_id)
 
 
-def who_for(services: Services, user_id: int, lang: str = "en") -> Asker:
+def who_for(services: Habitat, user_id: int, lang: str = "en") -> Asker:
     """The asker as the bot would build it: stored time zone and language first."""
-    base = services.asker(user_id, lang, chat_id=user_id)
+    base = services.askers.asker(user_id, lang, chat_id=user_id)
     return base
 
 
@@ -151,9 +150,9 @@ async def bot(server: FakeBotApi) -> AsyncIterator[Bot]:
     await made.shutdown()
 
 
-def dispatcher_for(services: Services, bot: Bot, *, pacer: Pacer | None = None, sender: object = None,
+def dispatcher_for(services: Habitat, bot: Bot, *, pacer: Pacer | None = None, sender: object = None,
                    **kwargs: object) -> Dispatcher:
-    render = Renderer(services.engine, lambda: services.catalog, default_lang="en")
+    render = Renderer(services.engine, lambda: services.content.catalog, default_lang="en")
     time = VirtualTime()
     return Dispatcher(
         services.engine, services.clock, sender or TelegramSender(bot),  # type: ignore[arg-type]
@@ -161,10 +160,10 @@ def dispatcher_for(services: Services, bot: Bot, *, pacer: Pacer | None = None, 
     )
 
 
-async def run_until(services: Services, dispatcher: Dispatcher, clock: FixedClock, until: dt.datetime,
+async def run_until(services: Habitat, dispatcher: Dispatcher, clock: FixedClock, until: dt.datetime,
                     step: dt.timedelta, on_step: Callable[[dt.datetime], Awaitable[None]] | None = None) -> None:
     """Move the clock to ``until`` in steps, planning and dispatching at each, like the jobs would."""
-    plan_periodic(services.engine, services.catalog, clock.now())
+    plan_periodic(services.engine, services.content.catalog, clock.now())
     await dispatcher.run_once()
     while clock.now() < until:
         with session_scope(services.engine) as session:
@@ -176,7 +175,7 @@ async def run_until(services: Services, dispatcher: Dispatcher, clock: FixedCloc
         if soonest is not None:  # wake exactly when the next row falls due, as a tight job would
             target = min(target, soonest.replace(tzinfo=dt.UTC) if soonest.tzinfo is None else soonest)
         clock.set(target)
-        plan_periodic(services.engine, services.catalog, clock.now())
+        plan_periodic(services.engine, services.content.catalog, clock.now())
         await dispatcher.run_once()
         if on_step is not None:
             await on_step(clock.now())

@@ -8,6 +8,8 @@ import collections
 import datetime as dt
 import os
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, select
@@ -21,6 +23,9 @@ from tests.fakebot import TOKEN, FakeBotApi
 from tests.test_reminders_helpers import catalog_of, rows_of, server, store_entries
 
 __all__ = ["server"]
+
+#: An empty content folder: the workers serve the small calendar the test put in the database.
+EMPTY = Path(tempfile.mkdtemp(prefix="no-content-"))
 DUE = dt.datetime(2024, 10, 5, 5, 0, tzinfo=dt.UTC)  # 30 days before WUF12 at 08:00 Nairobi
 CONCURRENCY = 4
 
@@ -41,9 +46,13 @@ def fan_out(engine: Engine, count: int) -> list[int]:
 
 async def spawn(database_url: str, server: FakeBotApi, *extra: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "reminders.worker", "--database-url", database_url, "--base-url", f"{server.url}/bot",
-        "--token", TOKEN, "--now", DUE.isoformat(), "--concurrency", str(CONCURRENCY), *extra,
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        sys.executable, "-m", "reminders.worker", "--now", DUE.isoformat(), "--concurrency", str(CONCURRENCY), *extra,
+        cwd=ROOT,
+        # The worker reads the bot's settings; the small calendar is already in the database, and
+        # an empty content folder leaves what the database holds live.
+        env={**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": TOKEN,
+             "TELEGRAM_BASE_URL": f"{server.url}/bot", "TELEGRAM_BASE_FILE_URL": f"{server.url}/file/bot",
+             "CONTENT_DIR": str(EMPTY), "SEARCH_INDEX_DIR": str(EMPTY / "index")},
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
 

@@ -42,7 +42,9 @@ async def test_subscribe_in_telegram_and_get_the_reminder_from_the_jobs(telegram
 
 
 async def test_commands_deep_link_and_calendar_file(telegram: TelegramHarness) -> None:
-    [linked] = await telegram.ask("/start sub_WUF12", chat_id=3002, language_code="zh")
+    [offer] = await telegram.ask("/start sub_WUF12", chat_id=3002, language_code="zh")
+    assert "已订阅" not in visible(offer)  # a link offers; the button subscribes
+    [linked] = await telegram.press(offer["reply_markup"]["inline_keyboard"][0][0]["callback_data"], chat_id=3002)
     assert "已订阅" in visible(linked)
     [zone] = await telegram.ask("/timezone Beijing", chat_id=3002, language_code="zh")
     assert "Asia/Shanghai" in visible(zone)

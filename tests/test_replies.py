@@ -7,19 +7,19 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.app import Habitat
 from bot.kernel.cards import entry_reply
 from bot.kernel.dates import date_range
 from bot.kernel.reply import TELEGRAM_LIMIT, esc, split_html, visible_length
-from bot.services import Services
 from bot.settings import Settings
 from tests.htmlcheck import assert_telegram_html
 
 
-def test_every_entry_renders_valid_html_within_limits_in_both_languages(services: Services) -> None:
+def test_every_entry_renders_valid_html_within_limits_in_both_languages(services: Habitat) -> None:
     now = services.clock.now()
-    for entry in services.catalog.entries.values():
+    for entry in services.content.catalog.entries.values():
         for lang in ("zh", "en"):
-            reply = entry_reply(entry, services.catalog, now, lang)
+            reply = entry_reply(entry, services.content.catalog, now, lang)
             assert_telegram_html(reply.text)
             assert visible_length(reply.text) <= TELEGRAM_LIMIT
             assert ("来源" if lang == "zh" else "Sources") in reply.text, entry.id
@@ -37,10 +37,10 @@ def test_dates_are_written_in_the_readers_language() -> None:
     assert date_range(dt.date(2024, 11, 4), None, "zh") == "2024年11月4日"
 
 
-def test_sources_that_disagree_are_both_shown(services: Services) -> None:
-    disputed = [e for e in services.catalog.entries.values() if e.also_reported]
+def test_sources_that_disagree_are_both_shown(services: Habitat) -> None:
+    disputed = [e for e in services.content.catalog.entries.values() if e.also_reported]
     assert disputed, "the content keeps at least one disagreement (the 8th Asia-Pacific Urban Forum)"
-    reply = entry_reply(disputed[0], services.catalog, services.clock.now(), "en")
+    reply = entry_reply(disputed[0], services.content.catalog, services.clock.now(), "en")
     assert "Another source gives" in reply.text
 
 

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.kernel.core import Asker
+from bot.app import Habitat
 from bot.kernel.reply import CALLBACK_LIMIT, Reply, plain_text
-from bot.search.area import SearchArea, area_of
-from bot.services import Services
+from bot.kernel.router import Asker
+from bot.search.area import SearchArea
 from store.catalog import Catalog
 from store.normalize import fold
 from store.search import SearchService, snippet, strip_question
@@ -28,10 +28,8 @@ TERMS = read_terms(Path(__file__).resolve().parent.parent / "content" / "terms.t
 S2T = opencc.OpenCC("s2t")
 
 
-def area(services: Services) -> SearchArea:
-    found = area_of(services.core)
-    assert found is not None
-    return found
+def area(services: Habitat) -> SearchArea:
+    return services.search
 
 
 def buttons(reply: Reply) -> list[tuple[str, str]]:
@@ -52,91 +50,91 @@ def check_reply(reply: Reply) -> None:
 # -- /search and plain questions ------------------------------------------------------------------
 
 
-def test_search_cites_document_and_paragraph_with_matched_words_in_bold(services: Services) -> None:
-    [reply] = services.core.command("search", "贫民窟改造", ZH)
+def test_search_cites_document_and_paragraph_with_matched_words_in_bold(services: Habitat) -> None:
+    [reply] = services.router.command("search", "贫民窟改造", ZH)
     check_reply(reply)
     assert "第 49 段" in reply.text and "A/79" in reply.text
     assert "<b>贫民窟改造</b>" in reply.text
     # The result's button opens the whole paragraph with its citation.
     data = next(d for _t, d in buttons(reply) if d == "p:SG-NUA-2024:49")
-    [whole] = services.core.callback(data, ZH)
+    [whole] = services.router.callback(data, ZH)
     check_reply(whole)
     assert "para" in plain_text(whole.text) or "段" in plain_text(whole.text)
     assert "贫民窟改造政策框架本土化" in whole.text
 
 
-def test_a_plain_question_is_searched(services: Services) -> None:
-    [reply] = services.core.message("城市十月是什么", ZH)
+def test_a_plain_question_is_searched(services: Habitat) -> None:
+    [reply] = services.router.message("城市十月是什么", ZH)
     check_reply(reply)
     assert "城市十月" in plain_text(reply.text)
     assert any(d == "e:urban-october" for _t, d in buttons(reply))
 
 
-def test_english_and_traditional_queries_reach_the_chinese_homelessness_paragraph(services: Services) -> None:
+def test_english_and_traditional_queries_reach_the_chinese_homelessness_paragraph(services: Habitat) -> None:
     for query in ("homelessness", "無家可歸", "ｈｏｍｅｌｅｓｓｎｅｓｓ"):
-        [reply] = services.core.message(query, EN)
+        [reply] = services.router.message(query, EN)
         check_reply(reply)
         assert "para. 47" in reply.text, query
         assert "<b>无家可归</b>" in reply.text
 
 
-def test_a_misspelt_query_says_what_was_searched_instead(services: Services) -> None:
-    [reply] = services.core.command("search", "贫民窑改造", EN)
+def test_a_misspelt_query_says_what_was_searched_instead(services: Habitat) -> None:
+    [reply] = services.router.command("search", "贫民窑改造", EN)
     check_reply(reply)
     assert "贫民窟改造" in plain_text(reply.text) and "you typed" in reply.text
     assert "para. 49" in reply.text
 
 
-def test_more_buttons_page_through_results_and_back(services: Services) -> None:
-    [first] = services.core.command("search", "城市", ZH)
+def test_more_buttons_page_through_results_and_back(services: Habitat) -> None:
+    [first] = services.router.command("search", "城市", ZH)
     check_reply(first)
     data = more_button(first)
     assert data is not None
-    [second] = services.core.callback(data, ZH)
+    [second] = services.router.callback(data, ZH)
     check_reply(second)
     assert "第 6–10 条" in second.text
     assert set(buttons(first)) & set(buttons(second)) == set()  # new results, not the same page again
     back = next(d for t, d in buttons(second) if "◀" in t)
-    [again] = services.core.callback(back, ZH)
+    [again] = services.router.callback(back, ZH)
     assert again.text == first.text
 
 
-def test_long_queries_page_through_a_short_key(services: Services) -> None:
+def test_long_queries_page_through_a_short_key(services: Habitat) -> None:
     query = "人居署 支持 会员国 推进 新城市议程 的 实施 可持续城市化 多层次治理 城市规划 地方政府 伙伴关系"
-    [first] = services.core.command("search", query, ZH)
+    [first] = services.router.command("search", query, ZH)
     data = more_button(first)
     assert data is not None and len(data.encode()) <= CALLBACK_LIMIT and ":k:" in data
-    [second] = services.core.callback(data, ZH)
+    [second] = services.router.callback(data, ZH)
     assert "第 6–" in second.text
     # A key the bot no longer remembers (after a restart) gets a clear answer, not an error.
-    [stale] = services.core.callback("s:1:k:00000000", ZH)
+    [stale] = services.router.callback("s:1:k:00000000", ZH)
     assert "过期" in stale.text
 
 
-def test_markup_in_the_query_is_escaped(services: Services) -> None:
+def test_markup_in_the_query_is_escaped(services: Habitat) -> None:
     for query in ("<script>alert(1)</script> 住房", "a & b < c > d", "<b>住房</b>"):
-        [reply] = services.core.command("search", query, EN)
+        [reply] = services.router.command("search", query, EN)
         check_reply(reply)
         assert "<script>" not in reply.text
         assert "&lt;" in reply.text
 
 
-def test_nothing_found_says_so_and_points_to_help(services: Services) -> None:
-    [reply] = services.core.command("search", "zzqx qqzx", EN)
+def test_nothing_found_says_so_and_points_to_help(services: Habitat) -> None:
+    [reply] = services.router.command("search", "zzqx qqzx", EN)
     check_reply(reply)
     assert "Nothing found" in reply.text and "/help" in reply.text
-    [reply] = services.core.message("qqzzxx", ZH)
+    [reply] = services.router.message("qqzzxx", ZH)
     assert "未找到" in reply.text and "/help" in reply.text
 
 
-def test_search_without_words_explains_itself(services: Services) -> None:
-    [reply] = services.core.command("search", "", ZH)
+def test_search_without_words_explains_itself(services: Habitat) -> None:
+    [reply] = services.router.command("search", "", ZH)
     check_reply(reply)
     assert "/search" in reply.text and buttons(reply)
-    assert "search" in services.core.commands and "搜索" in services.core.commands["search"].description("zh")
+    assert "search" in services.router.commands and "搜索" in services.router.commands["search"].description("zh")
 
 
-def test_identifiers_inside_a_question_find_their_entry(services: Services) -> None:
+def test_identifiers_inside_a_question_find_their_entry(services: Habitat) -> None:
     _index, results = area(services).search("where will WUF12 be held")
     assert results.hits[0].entry_id == "WUF12"
     _index, results = area(services).search("resolution 2/2")
@@ -146,7 +144,7 @@ def test_identifiers_inside_a_question_find_their_entry(services: Services) -> N
 # -- inline mode -----------------------------------------------------------------------------------
 
 
-def test_inline_results_cite_their_source(services: Services) -> None:
+def test_inline_results_cite_their_source(services: Habitat) -> None:
     items = area(services).inline("slum upgrading", ZH)
     assert 1 <= len(items) <= 20
     assert len({i.id for i in items}) == len(items)
@@ -157,10 +155,10 @@ def test_inline_results_cite_their_source(services: Services) -> None:
     assert "A/79" in paragraph.text and "贫民窟改造" in paragraph.text
 
 
-def test_empty_inline_query_lists_upcoming_milestones(services: Services) -> None:
+def test_empty_inline_query_lists_upcoming_milestones(services: Habitat) -> None:
     items = area(services).inline("", ZH)
     assert items, "the content has events in the coming year"
-    upcoming = services.core.upcoming("", ZH)[0].text
+    upcoming = services.lookup.upcoming("", ZH)[0].text
     assert items[0].title in plain_text(upcoming)
     for item in items:
         assert_telegram_html(item.text)
@@ -169,8 +167,8 @@ def test_empty_inline_query_lists_upcoming_milestones(services: Services) -> Non
 # -- the persisted index ---------------------------------------------------------------------------
 
 
-def test_the_index_is_reused_on_restart_and_rebuilt_when_content_changes(services: Services, tmp_path: Path) -> None:
-    catalog = services.catalog
+def test_the_index_is_reused_on_restart_and_rebuilt_when_content_changes(services: Habitat, tmp_path: Path) -> None:
+    catalog = services.content.catalog
     first = SearchService(lambda: catalog, tmp_path, TERMS).index()
     assert not first.from_disk
     restarted = SearchService(lambda: catalog, tmp_path, TERMS).index()

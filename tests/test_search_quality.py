@@ -21,10 +21,9 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.kernel.core import Asker
+from bot.app import Habitat
 from bot.kernel.reply import plain_text
-from bot.search.area import area_of
-from bot.services import Services
+from bot.kernel.router import Asker
 from store.catalog import Catalog
 from store.normalize import fold
 from store.search import Hit
@@ -93,23 +92,22 @@ def report(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str], l
                 sys.stdout.write(line + "\n")
 
 
-def test_labelled_set_is_large_and_names_only_what_exists(services: Services) -> None:
+def test_labelled_set_is_large_and_names_only_what_exists(services: Habitat) -> None:
     cases = load(QUERIES, "queries")
     assert len(cases) >= 300
     langs = [language(c["q"]) for c in cases]
     assert sum(1 for c, lang in zip(cases, langs, strict=True) if lang == "en" and c.get("tag") == "delegate") >= 120
-    unknown = [(c["q"], k) for c in cases for k in c["expect"] if not known(services.catalog, k)]
+    unknown = [(c["q"], k) for c in cases for k in c["expect"] if not known(services.content.catalog, k)]
     assert not unknown, f"labelled answers that the content does not have: {unknown}"
     # Every source document is asked about in English.
     asked = {k.split("#")[0] for c, lang in zip(cases, langs, strict=True) if lang == "en" for k in c["expect"] if "#" in k}
-    assert asked >= set(services.catalog.paragraphs)
+    assert asked >= set(services.content.catalog.paragraphs)
 
 
 def test_labelled_queries_meet_hit_at_1_and_hit_at_3_per_language(
-    services: Services, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
+    services: Habitat, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    area = area_of(services.core)
-    assert area is not None, "search is installed by install_areas"
+    area = services.search
     cases = load(QUERIES, "queries")
     by_lang: dict[str, list[int]] = {}
     by_tag: dict[str, list[int]] = {}
@@ -150,30 +148,30 @@ def contains(text: str, item: str | list[str]) -> bool:
     return any(fold(alternative) in folded for alternative in ([item] if isinstance(item, str) else item))
 
 
-def test_answer_questions_are_written_from_their_sources(services: Services) -> None:
+def test_answer_questions_are_written_from_their_sources(services: Habitat) -> None:
     cases = load(ANSWERS, "answers")
     assert len(cases) >= 60
     assert {c["lang"] for c in cases} == {"en", "zh"}
     for case in cases:
         assert case["source"] and case["must_contain"], case["q"]
-        assert all(known(services.catalog, k) for k in case["source"]), case
-        texts = " ".join(source_text(services.catalog, k) for k in case["source"])
+        assert all(known(services.content.catalog, k) for k in case["source"]), case
+        texts = " ".join(source_text(services.content.catalog, k) for k in case["source"])
         missing = [item for item in case["must_contain"] if not contains(texts, item)]
         assert not missing, f"{case['q']!r}: its sources do not say {missing}"
 
 
-def answer_of(services: Services, question: str, lang: str) -> str:
+def answer_of(services: Habitat, question: str, lang: str) -> str:
     """What the bot says first to a question: the plain text of its first reply.
 
     The direct-answer feature (issue 9, part 1) will begin that reply with the answer; then this
     should read only the answer, and ANSWER_FLOOR rise to the measured figure.
     """
-    replies = services.core.message(question, Asker(user_id=99, lang=lang))
+    replies = services.router.message(question, Asker(user_id=99, lang=lang))
     return plain_text(replies[0].text) if replies else ""
 
 
 def test_answer_accuracy_is_measured(
-    services: Services, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
+    services: Habitat, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cases = load(ANSWERS, "answers")
     right = 0

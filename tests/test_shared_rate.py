@@ -11,7 +11,7 @@ from tests.conftest import TelegramHarness
 async def test_replies_during_a_reminder_fan_out_stay_within_30_per_second(telegram: TelegramHarness) -> None:
     subscribers = [6000 + i for i in range(45)]
     for chat in subscribers:
-        telegram.server.send_text(chat, "/start sub_WUF12", user_id=chat, language_code="en")
+        telegram.server.send_text(chat, "/subscribe WUF12", user_id=chat, language_code="en")
     for chat in subscribers:
         await telegram.server.wait_for("sendMessage", chat_id=chat, timeout=20)
     reminders = telegram.app.bot_data["reminders"]

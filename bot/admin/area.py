@@ -19,17 +19,19 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bot.kernel.callbacks import BroadcastButton
 from bot.kernel.cards import entry_reply, paragraph_reply
-from bot.kernel.core import Asker, Handler
+from bot.kernel.clock import Clock
+from bot.kernel.content import ContentService
 from bot.kernel.i18n import gettext_for, ngettext_for
 from bot.kernel.reply import CALLBACK_LIMIT, TELEGRAM_LIMIT, Button, Reply, esc, rows, visible_length
+from bot.kernel.router import Asker, Command, Feature, Handler
 from reminders.models import Delivery, Subscription
 from store import admin_store as st
 from store.admin_models import Broadcast
@@ -39,9 +41,6 @@ from store.content import Content, ContentError, ContentInvalid, content_digest,
 from store.db import session_scope
 from store.loader import ContentDiff, apply_content, diff_content
 from store.models import ContentVersion, SearchMiss, User
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -217,15 +216,22 @@ class ApplyResult:
 
 
 class AdminArea:
-    """Admin commands on top of the core; installed by ``bot.services.install_areas``."""
+    """Admin commands: content operations, admins, audit, stats and broadcasts."""
 
     #: Optional hooks the Telegram layer sets: update an admin's command menu when admins change.
     on_admins_changed: Callable[[int, bool], None] | None = None
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, engine: Engine, content: ContentService, clock: Clock, *, content_dir: Path,
+                 admin_ids: frozenset[int]) -> None:
+        self._engine = engine
+        self.content = content
+        self.clock = clock
+        self.content_dir = Path(content_dir)
+        self.settings_admins = admin_ids
+        self.started_at = clock.now()
         self.on_admins_changed = None
-        core = services.core
+
+    def feature(self) -> Feature:
         n = gettext_for
         commands: list[tuple[str, Handler, Callable[[str], str]]] = [
             ("reload", self.reload, lambda lang: n(lang)("admin: reload content (/reload dry-run)")),
@@ -236,18 +242,26 @@ class AdminArea:
             ("broadcast", self.broadcast, lambda lang: n(lang)("admin: message every user")),
             ("audit", self.audit, lambda lang: n(lang)("admin: recent admin actions (/audit 50)")),
         ]
-        for name, handler, describe in commands:
-            core.register_command(name, self._guarded(name, handler), describe, admin=True)
-        core.register_callback("bc", self._guarded("broadcast", self.broadcast_button))
+        return Feature(
+            name="admin",
+            commands=[Command(name, self._guarded(name, handler), describe, admin=True)
+                      for name, handler, describe in commands],
+            buttons={BroadcastButton: self._broadcast_press},
+        )
+
+    def _broadcast_press(self, button: BroadcastButton, who: Asker) -> list[Reply]:
+        if not who.is_admin:
+            return self.deny("broadcast", who, button.pack())
+        return self.broadcast_button(button, who)
 
     # -- plumbing ------------------------------------------------------------------------------
 
     @property
     def engine(self) -> Engine:
-        return self.services.engine
+        return self._engine
 
     def now(self) -> dt.datetime:
-        return self.services.clock.now()
+        return self.clock.now()
 
     def audit_record(self, who: Asker, action: str, detail: str, result: str) -> None:
         with session_scope(self.engine) as session:
@@ -286,8 +300,7 @@ class AdminArea:
         Holds ``reload_lock`` so two admins cannot interleave; the catalog is swapped only after
         the transaction committed, and the files are put back if the commit fails.
         """
-        services = self.services
-        if not services.reload_lock.acquire(timeout=30):
+        if not self.content.lock.acquire(timeout=30):
             return ApplyResult(False, errors=[ContentError("reload", "another reload is still running")])
         try:
             now = self.now()
@@ -323,34 +336,26 @@ class AdminArea:
                         st.mark_rollback(session=session, version_id=new_live.id, target_version_id=rollback_to.id)
                     catalog = Catalog.from_session(session)
                     if install:
-                        kept = st.history_dir(services.settings.content_dir, now)
-                        st.install_files(staging, services.settings.content_dir, kept)
+                        kept = st.history_dir(self.content_dir, now)
+                        st.install_files(staging, self.content_dir, kept)
                     st.record_audit(session=session, user_id=who.user_id, action=action,
                                     detail=self._summary(diff, content.digest), result="ok", now=now)
             except Exception:
                 log.exception("applying content failed; the live content is unchanged")
                 if kept is not None and kept.is_dir():
-                    st.restore_files(kept, services.settings.content_dir)
+                    st.restore_files(kept, self.content_dir)
                 self.audit_record(who, action, "database error", "error")
                 return ApplyResult(False, errors=[ContentError("database", "the change could not be saved")])
-            old = services.catalog
-            services.swap_catalog(catalog)
+            old = self.content.swap(catalog)
             warnings = self._notify(old, catalog)
             log.info("content %s applied by %s: %s", content.digest[:12], who.user_id, self._summary(diff, content.digest))
             return ApplyResult(True, diff, digest=content.digest, warnings=warnings)
         finally:
-            services.reload_lock.release()
+            self.content.lock.release()
 
     def _notify(self, old: Catalog, new: Catalog) -> list[str]:
         """Tell the other areas (reminders re-plan and notify subscribers); a failure is reported."""
-        warnings = []
-        for listener in list(self.services.content_listeners):
-            try:
-                listener(old, new)
-            except Exception as exc:  # noqa: BLE001 - the content is live; report, do not undo
-                log.exception("content listener %r failed", listener)
-                warnings.append(f"{getattr(listener, '__name__', 'listener')}: {type(exc).__name__}: {exc}")
-        return warnings
+        return [f"{name} failed (see the log)" for name in self.content.notify(old, new)]
 
     @staticmethod
     def _summary(diff: ContentDiff, digest: str) -> str:
@@ -397,7 +402,7 @@ class AdminArea:
             return [Reply(_("Usage: /reload or /reload dry-run"))]
         with tempfile.TemporaryDirectory(prefix="habitat-reload-") as folder:
             staging = Path(folder)
-            st.copy_content(self.services.settings.content_dir, staging)
+            st.copy_content(self.content_dir, staging)
             result = self._apply(staging, who, dry_run=dry_run, install=False, action="reload")
         return self._result_replies(
             result, who, dry_run=dry_run, done=lambda v: _("Content reloaded: version %(v)s.") % {"v": v}
@@ -414,9 +419,9 @@ class AdminArea:
         lower = file_name.lower()
         with tempfile.TemporaryDirectory(prefix="habitat-upload-") as folder:
             staging = Path(folder)
-            st.copy_content(self.services.settings.content_dir, staging)
+            st.copy_content(self.content_dir, staging)
             if lower.endswith(".zip"):
-                problems = st.unpack_zip(data, staging, replace_entries=True)
+                problems = st.unpack_zip(data, staging, replace_entries=True, name=file_name)
             elif lower.endswith(".yaml"):
                 problems = self._stage_yaml(file_name, data, staging)
             else:
@@ -496,7 +501,7 @@ class AdminArea:
 
     def snapshot_startup_content(self) -> None:
         """Keep the files of the live version if they are what CONTENT_DIR holds, for /rollback."""
-        directory = self.services.settings.content_dir
+        directory = self.content_dir
         with session_scope(self.engine) as session:
             live = st.live_version(session=session)
             if live is None or st.get_snapshot(session=session, digest=live.digest) is not None:
@@ -524,7 +529,7 @@ class AdminArea:
             if verb == "add":
                 done = st.add_admin(session=session, user_id=user_id, added_by=who.user_id or 0, now=now)
                 text = (_("%(id)d is now an admin.") if done else _("%(id)d is already an admin.")) % {"id": user_id}
-            elif user_id in self.services.settings.admin_ids:
+            elif user_id in self.settings_admins:
                 done = False
                 text = _("%(id)d is in ADMIN_IDS; remove it from the setting instead.") % {"id": user_id}
             else:
@@ -544,10 +549,10 @@ class AdminArea:
         with session_scope(self.engine) as session:
             stored = st.stored_admins(session=session)
         lines = [f"<b>{_('Admins')}</b>"]
-        lines += [f"• <code>{i}</code> (ADMIN_IDS)" for i in sorted(self.services.settings.admin_ids)]
+        lines += [f"• <code>{i}</code> (ADMIN_IDS)" for i in sorted(self.settings_admins)]
         lines += [
             f"• <code>{a.user_id}</code> — " + _("added by %(by)d, %(when)s") % {"by": a.added_by, "when": _when(a.added_at, who.timezone)}
-            for a in stored if a.user_id not in self.services.settings.admin_ids
+            for a in stored if a.user_id not in self.settings_admins
         ]
         return Reply("\n".join(lines))
 
@@ -555,7 +560,7 @@ class AdminArea:
         """Every admin: ADMIN_IDS and the stored ones."""
         with session_scope(self.engine) as session:
             stored = {a.user_id for a in st.stored_admins(session=session)}
-        return set(self.services.settings.admin_ids) | stored
+        return set(self.settings_admins) | stored
 
     # -- audit ---------------------------------------------------------------------------------
 
@@ -603,7 +608,7 @@ class AdminArea:
                      + ("; ".join(f"“{esc(q)}” ×{n}" for q, n in misses) or "0"))
         version = f"<code>{live.digest[:12]}</code> ({_when(live.applied_at, who.timezone)})" if live else na
         lines.append(f"{_('Content version')}: {version}")
-        started = self.services.started_at
+        started = self.started_at
         uptime = _duration((now - started).total_seconds(), who.lang) if isinstance(started, dt.datetime) else na
         lines.append(f"{_('Uptime')}: {uptime}")
         return [Reply("\n".join(lines))]
@@ -634,15 +639,13 @@ class AdminArea:
             "<b>" + n_("Send this message to %(n)d user?", "Send this message to %(n)d users?", users) % {"n": users}
             + "</b>", "", esc(text),
         ])
-        buttons = [Button(_("Send"), data=f"bc:go:{broadcast_id}"), Button(_("Cancel"), data=f"bc:no:{broadcast_id}")]
+        buttons = [Button(_("Send"), data=BroadcastButton("go", broadcast_id).pack()), Button(_("Cancel"), data=BroadcastButton("no", broadcast_id).pack())]
         return [Reply(preview, rows(buttons))]
 
-    def broadcast_button(self, data: str, who: Asker) -> list[Reply]:
+    def broadcast_button(self, button: BroadcastButton, who: Asker) -> list[Reply]:
         """Confirm or cancel a prepared broadcast; a second press does nothing."""
         _ = gettext_for(who.lang)
-        verb, _sep, ident = data.partition(":")
-        if verb not in ("go", "no") or not ident.isdigit():
-            return [Reply(_("This button is no longer valid. Send /help."))]
+        verb, ident = button.verb, str(button.broadcast_id)
         status = "sending" if verb == "go" else "cancelled"
         now = self.now()
         with session_scope(self.engine) as session:
@@ -721,14 +724,3 @@ def _search_misses(session: Session, since: dt.datetime, limit: int = 5) -> list
         .limit(limit)
     )
     return [(str(q), int(n)) for q, n in session.exec(query)]
-
-
-def install(services: Services) -> AdminArea:
-    """Register the admin commands and keep the start-up content for rollback."""
-    area = AdminArea(services)
-    services.admin = area
-    try:
-        area.snapshot_startup_content()
-    except Exception:  # noqa: BLE001 - rollback to the start-up version is a convenience
-        log.exception("could not keep a snapshot of the start-up content")
-    return area

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.kernel.callbacks import EntryButton, ParagraphButton, SubscribeButton
 from bot.kernel.dates import date_range, until
 from bot.kernel.i18n import gettext_for
 from bot.kernel.occurrences import last_occurrence, next_occurrence
 from bot.kernel.reply import Button, Reply, esc, rows
 from store.catalog import Catalog
+from store.kinds import FOLLOWABLE, spec
 from store.paragraphs import Paragraph
 from store.schema import COVER, Entry, Kind, Source
 
@@ -18,16 +20,15 @@ MAX_SOURCE_BUTTONS = 4
 
 def short_label(entry: Entry, lang: str) -> str:
     """A button-sized name: ``第 2/7 号决议`` / ``Res. 2/7``, a symbol, or a short title."""
-    if entry.number and entry.kind in (Kind.RESOLUTION, Kind.DECISION):
+    kind = spec(entry.kind)
+    if entry.number and kind.numbered:
         ga = entry.body == "general-assembly"
         if lang == "zh":
-            word = "决议" if entry.kind is Kind.RESOLUTION else "决定"
-            return f"{'大会' if ga else ''}第 {entry.number} 号{word}"
-        word = "Res." if entry.kind is Kind.RESOLUTION else "Dec."
-        return f"{'GA ' if ga else ''}{word} {entry.number}"
+            return f"{'大会' if ga else ''}第 {entry.number} 号{kind.numbered[0]}"
+        return f"{'GA ' if ga else ''}{kind.numbered[1]} {entry.number}"
     if entry.symbol and entry.kind is Kind.DOCUMENT:
         return entry.symbol
-    if entry.kind in (Kind.SESSION, Kind.MEETING) and len(entry.id) <= 14:
+    if kind.short_id and len(entry.id) <= 14:
         return entry.id
     name = entry.names.get(lang)
     return name if len(name) <= 28 else name[:27] + "…"
@@ -125,19 +126,19 @@ def entry_reply(entry: Entry, catalog: Catalog, now: dt.datetime, lang: str, *, 
     lines.append(_sources_line(all_sources, catalog, lang))
 
     buttons: list[Button] = []
-    if entry.kind in (Kind.EVENT, Kind.SESSION, Kind.MEETING) and (entry.dates or entry.recurrence):
-        buttons.append(Button(f"🔔 {_('Subscribe')}", data=f"sub:{entry.id}"))  # the reminders area
+    if entry.kind in FOLLOWABLE and (entry.dates or entry.recurrence):
+        buttons.append(Button(f"🔔 {_('Subscribe')}", data=SubscribeButton(entry.id).pack()))  # the reminders area
     for related_id in entry.related[:MAX_RELATED_BUTTONS]:
         related = catalog.entries.get(related_id)
         if related is not None:
-            buttons.append(Button(f"↗ {short_label(related, lang)}", data=f"e:{related.id}"))
+            buttons.append(Button(f"↗ {short_label(related, lang)}", data=EntryButton(related.id).pack()))
     # Entries that point here are related too (a session lists the resolutions that name it).
     for referrer_id in catalog.referrers.get(entry.id, ()):
         if len(buttons) >= MAX_RELATED_BUTTONS:
             break
         if referrer_id not in entry.related:
             referrer = catalog.entries[referrer_id]
-            buttons.append(Button(f"↗ {short_label(referrer, lang)}", data=f"e:{referrer.id}"))
+            buttons.append(Button(f"↗ {short_label(referrer, lang)}", data=EntryButton(referrer.id).pack()))
     seen: set[tuple[str, str]] = set()
     for source in all_sources:
         if source.doc and source.para and source.para != COVER and (source.doc, source.para) not in seen \
@@ -146,7 +147,7 @@ def entry_reply(entry: Entry, catalog: Catalog, now: dt.datetime, lang: str, *, 
             doc = catalog.documents.get(source.doc)
             label = doc.citation() if doc else source.doc
             short = label if len(label) <= 20 else label[:19] + "…"
-            buttons.append(Button(f"📄 {short} ¶{source.para}", data=f"p:{source.doc}:{source.para}"))
+            buttons.append(Button(f"📄 {short} ¶{source.para}", data=ParagraphButton(source.doc, source.para).pack()))
     return Reply("\n".join(lines).strip(), rows(buttons), meta={"entry": entry.id})
 
 
@@ -164,9 +165,9 @@ def paragraph_reply(doc_id: str, paragraph: Paragraph, catalog: Catalog, lang: s
     if parent in siblings:
         index = siblings.index(parent)
         if index > 0:
-            buttons.append(Button(f"◀ ¶{siblings[index - 1]}", data=f"p:{doc_id}:{siblings[index - 1]}"))
+            buttons.append(Button(f"◀ ¶{siblings[index - 1]}", data=ParagraphButton(doc_id, siblings[index - 1]).pack()))
         if index + 1 < len(siblings):
-            buttons.append(Button(f"¶{siblings[index + 1]} ▶", data=f"p:{doc_id}:{siblings[index + 1]}"))
+            buttons.append(Button(f"¶{siblings[index + 1]} ▶", data=ParagraphButton(doc_id, siblings[index + 1]).pack()))
     return Reply(text, rows(buttons), meta={"paragraph": f"{doc_id}:{paragraph.number}"})
 
 
@@ -176,5 +177,5 @@ def choice_reply(intro: str, entries: list[Entry] | tuple[Entry, ...], lang: str
     buttons = []
     for entry in entries:
         lines.append(f"• {esc(short_label(entry, lang))} — {esc(entry.names.get(lang))}")
-        buttons.append(Button(short_label(entry, lang), data=f"e:{entry.id}"))
+        buttons.append(Button(short_label(entry, lang), data=EntryButton(entry.id).pack()))
     return Reply("\n".join(lines), rows(buttons, per_row=1))

@@ -16,22 +16,18 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from bot.kernel.callbacks import CommandButton, EntryButton, ParagraphButton, SearchPage
 from bot.kernel.cards import entry_reply, paragraph_reply, short_label
-from bot.kernel.core import Asker, Core
+from bot.kernel.clock import Clock
+from bot.kernel.content import ContentService
 from bot.kernel.dates import date_range, until
 from bot.kernel.i18n import gettext_for
 from bot.kernel.occurrences import upcoming
-from bot.kernel.reply import CALLBACK_LIMIT, Button, Reply, esc, plain_text, rows, split_html
+from bot.kernel.reply import Button, Reply, esc, plain_text, rows, split_html
+from bot.kernel.router import Asker, Command, Feature, Job
 from store.catalog import Catalog
-from store.db import session_scope
 from store.search import Hit, Results, SearchIndex, SearchService, snippet
-from store.tokenize import read_terms
-from store.users import record_search_miss
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +60,33 @@ def index_directory(database_url: str, configured: Path | None = None) -> Path:
 class SearchArea:
     """Answers searches for the core; installed as ``core.search`` (so it is also the hook)."""
 
-    def __init__(self, core: Core, service: SearchService, on_miss: Callable[[str], None] | None = None) -> None:
-        self.core = core
+    def __init__(self, content: ContentService, clock: Clock, service: SearchService,
+                 on_miss: Callable[[str], None] | None = None) -> None:
+        self.content = content
+        self.clock = clock
         self.service = service
         self.on_miss = on_miss  # told of questions that found nothing (counted for /stats)
         self._queries: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
 
-    # -- core hooks ------------------------------------------------------------------------------
+    def feature(self) -> Feature:
+        def describe(lang: str) -> str:
+            return gettext_for(lang)("search paragraphs and entries: /search 贫民窟改造")
+
+        return Feature(
+            name="search",
+            commands=[Command("search", self.command, describe, shows=True)],
+            buttons={SearchPage: self.button},
+            text=[self],
+            jobs=[Job("search-warm", every=0, run=self.service.warm, first=0.0)],
+            on_content_change=[self._rebuild],
+        )
+
+    def _rebuild(self, _old: Catalog, _new: Catalog) -> None:
+        """A content change needs a new index; build it now, off the request path."""
+        threading.Thread(target=self.service.warm, name="search-index", daemon=True).start()
+
+    # -- router hooks ----------------------------------------------------------------------------
 
     def __call__(self, text: str, who: Asker) -> list[Reply]:
         """A plain message that is not an identifier: search it."""
@@ -84,7 +99,7 @@ class SearchArea:
             examples = ("贫民窟改造", "homelessness", "城市十月是什么")
             lines = [_("Usage: /search followed by words, for example:")]
             lines += [f"• <code>/search {esc(x)}</code>" for x in examples]
-            buttons = [Button(x, data=f"x:search {x}") for x in examples]
+            buttons = [Button(x, data=CommandButton("search", x).pack()) for x in examples]
             return [Reply("\n".join(lines), rows(buttons, per_row=3))]
         return [self._first_page(args.strip(), who)]
 
@@ -94,15 +109,13 @@ class SearchArea:
             self.on_miss(text)
         return reply
 
-    def button(self, data: str, who: Asker) -> list[Reply]:
-        """A "more" button: ``<page>:q:<query>`` or ``<page>:k:<key>``."""
+    def button(self, button: SearchPage, who: Asker) -> list[Reply]:
+        """A "more" button: the query in the button, or the key of a long one."""
         _ = gettext_for(who.lang)
-        page_text, _sep, rest = data.partition(":")
-        how, _sep, value = rest.partition(":")
-        query = value if how == "q" else self._queries.get(value) if how == "k" else None
-        if not page_text.isdigit() or not query:
+        query = button.query or self._queries.get(button.key)
+        if not query:
             return [Reply(_("This search has expired. Please send it again."))]
-        return [self.page(query, int(page_text), who)]
+        return [self.page(query, button.page, who)]
 
     # -- pages -----------------------------------------------------------------------------------
 
@@ -162,23 +175,23 @@ class SearchArea:
     def _result_button(number: int, hit: Hit, catalog: Catalog, lang: str) -> Button:
         if hit.entry_id:
             entry = catalog.entries[hit.entry_id]
-            return Button(f"{number}. {short_label(entry, lang)}", data=f"e:{entry.id}")
+            return Button(f"{number}. {short_label(entry, lang)}", data=EntryButton(entry.id).pack())
         doc = catalog.documents.get(hit.doc or "")
         label = doc.citation() if doc else hit.doc or ""
         label = label if len(label) <= 30 else label[:29] + "…"
-        return Button(f"{number}. {label} ¶{hit.number}", data=f"p:{hit.doc}:{hit.number}")
+        return Button(f"{number}. {label} ¶{hit.number}", data=ParagraphButton(hit.doc, hit.number).pack())
 
     def _page_data(self, query: str, page: int) -> str:
-        direct = f"{PREFIX}:{page}:q:{query}"
-        if len(direct.encode()) <= CALLBACK_LIMIT:
-            return direct
+        direct = SearchPage(page, query=query)
+        if direct.fits():
+            return direct.pack()
         key = hashlib.sha1(query.encode()).hexdigest()[:8]
         with self._lock:
             self._queries[key] = query
             self._queries.move_to_end(key)
             while len(self._queries) > KEY_CACHE:
                 self._queries.popitem(last=False)
-        return f"{PREFIX}:{page}:k:{key}"
+        return SearchPage(page, key=key).pack()
 
     # -- inline mode -----------------------------------------------------------------------------
 
@@ -194,7 +207,7 @@ class SearchArea:
             item_id = hashlib.sha1(hit.key.encode()).hexdigest()[:32]
             if hit.entry_id:
                 entry = catalog.entries[hit.entry_id]
-                card = entry_reply(entry, catalog, self.core.now(), who.lang)
+                card = entry_reply(entry, catalog, self.clock.now(), who.lang)
                 about = entry.summary.get(who.lang) if entry.summary else short_label(entry, who.lang)
                 items.append(InlineItem(item_id, entry.names.get(who.lang)[:120], about[:200], _fit(card.text)))
                 continue
@@ -211,8 +224,8 @@ class SearchArea:
         return items
 
     def _upcoming_items(self, who: Asker) -> list[InlineItem]:
-        catalog = self.core.catalog
-        now = self.core.now()
+        catalog = self.content.catalog
+        now = self.clock.now()
         items = []
         for occurrence in upcoming(catalog.entries.values(), now, days=366)[:INLINE_LIMIT]:
             entry = catalog.entries[occurrence.entry_id]
@@ -227,40 +240,3 @@ class SearchArea:
 def _fit(markup: str) -> str:
     """An inline message is one message: keep the first part if the text is over Telegram's limit."""
     return split_html(markup)[0]
-
-
-def install(services: Services) -> SearchArea:
-    """Add /search, the paging buttons and the plain-message hook to the core."""
-    core = services.core
-    settings = services.settings
-    directory = index_directory(settings.database_url, settings.search_index_dir)
-    extra = read_terms(Path(settings.content_dir) / "terms.txt")
-    service = SearchService(lambda: core.catalog, directory, extra)
-
-    def remember_miss(text: str) -> None:
-        with session_scope(services.engine) as session:
-            record_search_miss(session=session, query=text, now=core.now())
-
-    area = SearchArea(core, service, remember_miss)
-    core.register_command("search", area.command, lambda lang: gettext_for(lang)("search paragraphs and entries: /search 贫民窟改造"))
-    core.register_callback(PREFIX, area.button)
-    core.search = area
-
-    def rebuild(_old: Catalog, _new: Catalog) -> None:
-        # A content change needs a new index; build it now, off the request path.
-        threading.Thread(target=service.warm, name="search-index", daemon=True).start()
-
-    services.content_listeners.append(rebuild)
-    return area
-
-
-def warm_in_background(core: Core) -> None:
-    """Open (or build) the search index off the request path, so the first question is fast."""
-    area = area_of(core)
-    if area is not None:
-        threading.Thread(target=area.service.warm, name="search-index", daemon=True).start()
-
-
-def area_of(core: Core) -> SearchArea | None:
-    """The installed search area (the inline handler needs it), if search is installed."""
-    return core.search if isinstance(core.search, SearchArea) else None

@@ -1,0 +1,185 @@
+"""Routing a message, a command or a button to the feature that answers it, as transport-free data.
+
+Features declare what they add in a ``Feature`` (commands, buttons, text handlers, jobs, content
+subscribers); the composition root includes them in order. Telegram, the console and the CLI all
+call ``Router`` and only carry its replies.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from bot.kernel.callbacks import BadButton, ButtonData, from_deep_link, parse
+from bot.kernel.i18n import gettext_for, ngettext_for, t
+from bot.kernel.reply import Reply, esc
+from store.catalog import Catalog
+from store.normalize import fold
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY = 300  # characters; a longer message is not an identifier or a question we can match
+MAX_ARGS = MAX_QUERY * 10
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who is asking, as far as answers care: id, language, time zone, admin or not."""
+
+    user_id: int | None = None
+    lang: str = "zh"
+    timezone: str = "Africa/Nairobi"
+    chat_id: int | None = None
+    is_admin: bool = False
+    #: The language was chosen with /lang (a question's own language does not override it).
+    chosen_lang: bool = False
+
+
+Handler = Callable[[str, Asker], list[Reply]]
+B = TypeVar("B", bound=ButtonData)
+ButtonHandler = Callable[[Any, Asker], list[Reply]]
+#: A text handler answers a plain message, or returns None to let the next one try.
+TextHandler = Callable[[str, Asker], list[Reply] | None]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    handler: Handler
+    description: Callable[[str], str]  # language -> one line for /help and the command menu
+    admin: bool = False
+    #: Shows something without changing anything, so an example button may run it.
+    shows: bool = False
+
+
+@dataclass(frozen=True)
+class Job:
+    """Work a feature needs done periodically (off the event loop when ``run`` is synchronous)."""
+
+    name: str
+    every: float  # seconds
+    run: Callable[[], Awaitable[object] | object]
+    first: float = 1.0
+
+
+@dataclass
+class Feature:
+    """What a feature adds to the bot; the composition root includes it into the router."""
+
+    name: str
+    commands: list[Command] = field(default_factory=list)
+    buttons: dict[type[ButtonData], ButtonHandler] = field(default_factory=dict)
+    #: How a ``?start=`` link opens a button, when it must differ from a press (an offer, say).
+    links: dict[type[ButtonData], ButtonHandler] = field(default_factory=dict)
+    text: list[TextHandler] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
+    on_content_change: list[Callable[[Catalog, Catalog], None]] = field(default_factory=list)
+    #: Plain words that mean a command without the slash ("help", "帮助").
+    words: dict[str, str] = field(default_factory=dict)
+
+
+class Router:
+    """Commands, buttons and plain text, routed to the features included (in the order included)."""
+
+    def __init__(self) -> None:
+        self.commands: dict[str, Command] = {}
+        self.buttons: dict[type[ButtonData], ButtonHandler] = {}
+        self.links: dict[type[ButtonData], ButtonHandler] = {}
+        self.text: list[TextHandler] = []
+        self.words: dict[str, str] = {}
+        self.features: list[Feature] = []
+
+    def include(self, feature: Feature) -> None:
+        for command in feature.commands:
+            if command.name in self.commands:
+                raise ValueError(f"/{command.name} is declared twice")
+            self.commands[command.name] = command
+        self.buttons.update(feature.buttons)
+        self.links.update(feature.links)
+        self.text.extend(feature.text)
+        self.words.update(feature.words)
+        self.features.append(feature)
+
+    def visible_commands(self, who: Asker) -> list[Command]:
+        """The commands ``who`` may use, in the order declared (admins see theirs too)."""
+        return [c for c in self.commands.values() if who.is_admin or not c.admin]
+
+    def menu_commands(self, *, admin: bool) -> Iterable[Command]:
+        return (c for c in self.commands.values() if admin or not c.admin)
+
+    # -- entry points ----------------------------------------------------------------------------
+
+    def command(self, name: str, args: str, who: Asker) -> list[Reply]:
+        """Answer ``/name args``; an unknown command points to /help."""
+        _ = gettext_for(who.lang)
+        command = self.commands.get(name.lower())
+        if command is None:
+            return [Reply(_("Unknown command /%(name)s. Send /help for the list of commands.") % {"name": esc(name[:40])})]
+        if len(args) > MAX_ARGS:
+            return [too_long(who)]
+        return command.handler(args.strip(), who)
+
+    def run_shown(self, name: str, args: str, who: Asker) -> list[Reply]:
+        """A command run by an example button: only one that shows something, never one that acts."""
+        command = self.commands.get(name)
+        if command is None or not command.shows or (command.admin and not who.is_admin):
+            return [stale(who)]
+        return self.command(name, args, who)
+
+    def message(self, text: str, who: Asker) -> list[Reply]:
+        """Answer a plain message: a command typed as text, a plain command word, then the text handlers."""
+        text = text.strip()
+        _ = gettext_for(who.lang)
+        if not text:
+            return [Reply(_("Send an identifier such as HA.2 or 2/7, or a question. /help lists the commands."))]
+        if fold(text[:1]) == "/":
+            name, _sep, args = text[1:].partition(" ")
+            return self.command(fold(name.split("@")[0]), args, who)
+        if len(text) > MAX_QUERY:
+            return [too_long(who)]
+        plain = self.words.get(fold(text).rstrip("!！.。"))
+        if plain is not None:
+            return self.command(plain, "", who)
+        for handler in self.text:
+            replies = handler(text, who)
+            if replies is not None:
+                return replies
+        return [Reply(_("Nothing found for “%(q)s”. Send /help for commands and examples.") % {"q": esc(text[:60])})]
+
+    def callback(self, data: str, who: Asker) -> list[Reply]:
+        """Answer a button press; forged, foreign or stale data get a short, polite answer."""
+        try:
+            button = parse(data)
+        except BadButton as exc:
+            log.info("button refused: %s", exc)
+            return [stale(who)]
+        return self.press(button, who)
+
+    def press(self, button: ButtonData, who: Asker) -> list[Reply]:
+        handler = self.buttons.get(type(button))
+        if handler is None:
+            return [stale(who)]
+        return handler(button, who)
+
+    def open_link(self, payload: str, who: Asker) -> list[Reply] | None:
+        """What a ``?start=`` payload opens, or None when it is not one of ours (plain /start)."""
+        try:
+            button = from_deep_link(payload)
+        except BadButton as exc:
+            log.info("deep link refused: %s", exc)
+            return None
+        handler = self.links.get(type(button)) or self.buttons.get(type(button))
+        return handler(button, who) if handler is not None else None
+
+
+def stale(who: Asker) -> Reply:
+    return Reply(t(who.lang, "This button is no longer valid. Send /help."))
+
+
+def too_long(who: Asker) -> Reply:
+    n_ = ngettext_for(who.lang)
+    return Reply(n_("That message is too long to look up (at most %(n)d character). Try a few key words.",
+                    "That message is too long to look up (at most %(n)d characters). Try a few key words.",
+                    MAX_QUERY) % {"n": MAX_QUERY})
