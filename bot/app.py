@@ -143,7 +143,7 @@ def build_application(settings: Settings, clock: Clock | None = None, *, habitat
     state: dict[str, object] = {}
 
     async def post_init(app: App) -> None:
-        built = habitat or await asyncio.to_thread(build, settings, clock)
+        built: Habitat = habitat if habitat is not None else await asyncio.to_thread(build, settings, clock)
         app.bot_data["habitat"] = built
         messages = MessageHandlers(built.router)
 

@@ -45,6 +45,7 @@ from typing import Protocol
 
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import Connection, Engine
+from sqlmodel import col
 
 from bot.kernel.clock import Clock
 from bot.kernel.reply import Reply
@@ -64,7 +65,7 @@ from reminders.models import (
 )
 from reminders.planner import LATE_AFTER
 from reminders.store import aware, deactivate_chat, migrate_chat
-from store.db import session_scope
+from store.db import affected, session_scope
 
 log = logging.getLogger(__name__)
 
@@ -295,18 +296,18 @@ class Dispatcher:
         with session_scope(self.engine) as session:
             result = session.execute(
                 update(Delivery)
-                .where(Delivery.status == SENDING, Delivery.claimed_by != self.owner)  # type: ignore[arg-type]
+                .where(col(Delivery.status) == SENDING, col(Delivery.claimed_by) != self.owner)
                 .values(status=PENDING, claimed_by=None, last_error="recovered after the dispatcher stopped")
             )
-            return result.rowcount  # type: ignore[attr-defined, no-any-return]
+            return affected(result)
 
     def claim(self, limit: int) -> list[Delivery]:
         """Mark up to ``limit`` due rows as ours, in one short committed transaction."""
         now = self.clock.now()
         due = (
-            select(Delivery.id)
-            .where(Delivery.status == PENDING, Delivery.available_at <= now)  # type: ignore[arg-type]
-            .order_by(Delivery.available_at, Delivery.id)
+            select(col(Delivery.id))
+            .where(col(Delivery.status) == PENDING, col(Delivery.available_at) <= now)
+            .order_by(col(Delivery.available_at), col(Delivery.id))
             .limit(limit)
         )
         if self.is_postgres:
@@ -315,9 +316,9 @@ class Dispatcher:
             ids = list(
                 session.execute(
                     update(Delivery)
-                    .where(Delivery.id.in_(due.scalar_subquery()), Delivery.status == PENDING)  # type: ignore[union-attr]
+                    .where(col(Delivery.id).in_(due.scalar_subquery()), col(Delivery.status) == PENDING)
                     .values(status=SENDING, claimed_by=self.owner, claimed_at=now)
-                    .returning(Delivery.id)
+                    .returning(col(Delivery.id))
                 ).scalars()
             )
             if not ids:
@@ -368,16 +369,16 @@ class Dispatcher:
         sub_ids = {r.subscription_id for r in rows if r.subscription_id is not None}
         keys = {(r.chat_id, r.occurrence_key, r.lead) for r in rows if r.kind == "reminder"}
         with self.engine.connect() as conn:
-            active = set(conn.execute(
-                select(Subscription.id).where(Subscription.id.in_(sub_ids), Subscription.active.is_(True))  # type: ignore[union-attr, attr-defined]
-            ).scalars()) if sub_ids else set()
+            active: set[int] = {i for i in conn.execute(
+                select(col(Subscription.id)).where(col(Subscription.id).in_(sub_ids), col(Subscription.active).is_(True))
+            ).scalars() if i is not None} if sub_ids else set()
             done: set[tuple[int, str, str]] = set()
             if keys:
                 chats = {k[0] for k in keys}
                 found = conn.execute(
-                    select(Delivery.chat_id, Delivery.occurrence_key, Delivery.lead).where(
-                        Delivery.chat_id.in_(chats), Delivery.kind == "reminder",  # type: ignore[attr-defined]
-                        Delivery.status.in_((SENT, UNKNOWN)),  # type: ignore[attr-defined]
+                    select(col(Delivery.chat_id), col(Delivery.occurrence_key), col(Delivery.lead)).where(
+                        col(Delivery.chat_id).in_(chats), col(Delivery.kind) == "reminder",
+                        col(Delivery.status).in_((SENT, UNKNOWN)),
                     )
                 )
                 done = {(c, o, lead) for c, o, lead in found if (c, o, lead) in keys}
@@ -465,7 +466,7 @@ class Dispatcher:
     ) -> None:
         values: dict[str, object] = {"status": status, "late": row.late, "chat_id": row.chat_id}
         if attempt:
-            values["attempts"] = Delivery.attempts + 1
+            values["attempts"] = col(Delivery.attempts) + 1
         if sent_at is not None:
             values["sent_at"] = sent_at
         if message_id is not None:
@@ -474,7 +475,7 @@ class Dispatcher:
             values["last_error"] = error[:1000]
         with self.engine.begin() as conn:  # one short transaction per message: a crash loses at most the in-flight
             conn.execute(
-                update(Delivery).where(Delivery.id == row.id, Delivery.claimed_by == self.owner).values(**values)  # type: ignore[arg-type]
+                update(Delivery).where(col(Delivery.id) == row.id, col(Delivery.claimed_by) == self.owner).values(**values)
             )
 
     def _retry(self, row: Delivery, error: str) -> None:
@@ -486,7 +487,7 @@ class Dispatcher:
         with session_scope(self.engine) as session:
             session.execute(
                 update(Delivery)
-                .where(Delivery.id == row.id, Delivery.claimed_by == self.owner)  # type: ignore[arg-type]
+                .where(col(Delivery.id) == row.id, col(Delivery.claimed_by) == self.owner)
                 .values(status=PENDING, attempts=attempts, claimed_by=None, last_error=error[:1000],
                         available_at=self.clock.now() + delay)
             )

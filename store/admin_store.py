@@ -130,7 +130,7 @@ def previous_version(*, session: Session) -> ContentVersion | None:
     origin = _origin(session, live)
     query = (
         select(ContentVersion)
-        .where(col(ContentVersion.id) < origin.id, ContentVersion.digest != live.digest)
+        .where(col(ContentVersion.id) < origin.id, col(ContentVersion.digest) != live.digest)
         .order_by(col(ContentVersion.id).desc())
     )
     for candidate in session.exec(query):

@@ -36,7 +36,7 @@ def _line(node: Node) -> int:
 
 def _tag_problem(node: Node, resolve: Callable[..., str] | None) -> str | None:
     """Content writes plain values; an explicit tag (``!!int abc``, ``!!binary``) is refused."""
-    expected = {MappingNode: MAP, SequenceNode: SEQ}.get(type(node))
+    expected = MAP if isinstance(node, MappingNode) else SEQ if isinstance(node, SequenceNode) else None
     if expected is not None:
         return None if node.tag == expected else f"the tag {node.tag} is not allowed here"
     if node.tag == STR:

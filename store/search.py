@@ -211,7 +211,7 @@ class SearchIndex:
                 if len(key) >= NAMED_MIN:
                     self._alias_keys.setdefault(key[:2], []).append((key, e.id))
         self._entry_text = {
-            e.id: fold.__wrapped__(_entry_title(e, self.catalog.aliases.get(e.id, [])) + " " + _entry_body(e))  # type: ignore[attr-defined]
+            e.id: fold.__wrapped__(_entry_title(e, self.catalog.aliases.get(e.id, [])) + " " + _entry_body(e))
             for e in self.catalog.entries.values()
         }
         self._latin = sorted({t for t in self._vocab if _LATIN_WORD.match(t)} | {w for w in self.glossary.words if _LATIN_WORD.match(w)})
@@ -261,8 +261,7 @@ class SearchIndex:
             if entry.number:
                 # "resolution 2/2" must prefer the resolution over decision 2/2 with the same number.
                 keys |= {entry.number, f"{entry.kind.value}:{entry.number}"}
-            keys = sorted(keys)
-            yield ("e", entry.id, ""), title, " ".join(seg.tokens(_entry_body(entry))), keys
+            yield ("e", entry.id, ""), title, " ".join(seg.tokens(_entry_body(entry))), sorted(keys)
         for doc, paragraphs in catalog.paragraphs.items():
             for paragraph in paragraphs:
                 yield ("p", doc, paragraph.number), "", " ".join(seg.tokens(paragraph.text)), []
@@ -299,7 +298,7 @@ class SearchIndex:
         if payload.get("key") != key:
             raise ValueError("index key mismatch")
         table = [tuple(row) for row in payload["table"]]
-        index = cls(catalog, seg, glossary, key, tantivy.Index.open(str(path)), table, payload["vocab"])  # type: ignore[arg-type]
+        index = cls(catalog, seg, glossary, key, tantivy.Index.open(str(path)), table, payload["vocab"])
         index.from_disk = True
         return index
 
@@ -506,7 +505,7 @@ class SearchIndex:
             candidates = []
             for (score, _address), pos in zip(found, positions, strict=True):
                 if pos is not None and pos < len(self._table):
-                    kind, a, b = self._table[pos]
+                    kind, a, b = self._table[int(pos)]
                     factor = self._coverage(kind, a, b, eligible, total, phrases)
                     if kind == "e" and a in named:
                         factor *= NAMED_BONUS

@@ -179,7 +179,7 @@ class SearchArea:
         doc = catalog.documents.get(hit.doc or "")
         label = doc.citation() if doc else hit.doc or ""
         label = label if len(label) <= 30 else label[:29] + "…"
-        return Button(f"{number}. {label} ¶{hit.number}", data=ParagraphButton(hit.doc, hit.number).pack())
+        return Button(f"{number}. {label} ¶{hit.number}", data=ParagraphButton(hit.doc or "", hit.number or "").pack())
 
     def _page_data(self, query: str, page: int) -> str:
         direct = SearchPage(page, query=query)
