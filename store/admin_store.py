@@ -184,6 +184,8 @@ def restore_archive(archive: bytes, target: Path) -> list[ContentError]:
 
 def _member_problem(info: zipfile.ZipInfo) -> str | None:
     name = info.filename
+    if not name:
+        return "a file in the zip has no name"
     if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
         return "absolute paths are not allowed in the zip"
     if "\\" in name:
@@ -234,7 +236,8 @@ def unpack_zip(data: bytes, target: Path, *, replace_entries: bool, name: str = 
     with archive:
         infos = [
             i for i in archive.infolist()
-            if not i.is_dir() and not any(n in i.filename for n in ARCHIVER_NOISE)
+            # endswith("/") rather than is_dir(), which raises IndexError on a member with an empty name
+            if not i.filename.endswith("/") and not any(n in i.filename for n in ARCHIVER_NOISE)
             and not i.filename.startswith(f"{HISTORY}/") and f"/{HISTORY}/" not in i.filename
         ]
         if len(infos) > MAX_MEMBERS:
