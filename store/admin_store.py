@@ -184,7 +184,7 @@ def restore_archive(archive: bytes, target: Path) -> list[ContentError]:
 
 def _member_problem(info: zipfile.ZipInfo) -> str | None:
     name = info.filename
-    if not name:
+    if not PurePosixPath(name).parts:
         return "a file in the zip has no name"
     if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
         return "absolute paths are not allowed in the zip"
@@ -229,14 +229,12 @@ def unpack_zip(data: bytes, target: Path, *, replace_entries: bool, name: str = 
         return [ContentError(name, f"the zip is {len(data)} bytes; at most {MAX_ZIP_BYTES}")]
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    # NotImplementedError: a directory entry that asks for a newer zip version than Python reads.
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OverflowError, struct.error,
-            NotImplementedError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OverflowError, NotImplementedError,
+            struct.error) as exc:
         return [ContentError(name, f"invalid file: not a valid zip file ({exc})")]
     with archive:
         infos = [
             i for i in archive.infolist()
-            # endswith("/") rather than is_dir(), which raises IndexError on a member with an empty name
             if not i.filename.endswith("/") and not any(n in i.filename for n in ARCHIVER_NOISE)
             and not i.filename.startswith(f"{HISTORY}/") and f"/{HISTORY}/" not in i.filename
         ]
