@@ -232,7 +232,7 @@ def unpack_zip(data: bytes, target: Path, *, replace_entries: bool, name: str = 
     with archive:
         infos = [
             i for i in archive.infolist()
-            if not i.is_dir() and not any(n in i.filename for n in ARCHIVER_NOISE)
+            if i.filename and not i.is_dir() and not any(n in i.filename for n in ARCHIVER_NOISE)
             and not i.filename.startswith(f"{HISTORY}/") and f"/{HISTORY}/" not in i.filename
         ]
         if len(infos) > MAX_MEMBERS:
