@@ -227,7 +227,8 @@ def unpack_zip(data: bytes, target: Path, *, replace_entries: bool, name: str = 
         return [ContentError(name, f"the zip is {len(data)} bytes; at most {MAX_ZIP_BYTES}")]
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OverflowError, struct.error) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OverflowError, struct.error,
+            NotImplementedError, KeyError, IndexError) as exc:
         return [ContentError(name, f"invalid file: not a valid zip file ({exc})")]
     with archive:
         infos = [
