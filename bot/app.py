@@ -192,7 +192,7 @@ def build_application(settings: Settings, clock: Clock | None = None, *, habitat
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .context_types(ContextTypes(context=BotContext))
-        .rate_limiter(SharedRateLimiter(pacer, max_retries=2))
+        .rate_limiter(SharedRateLimiter(pacer))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
