@@ -218,3 +218,62 @@ def test_a_board_session_the_sources_do_not_number_is_not_guessed(catalog: Catal
 def test_an_old_button_opens_the_renamed_entry(services: Habitat) -> None:
     [reply] = services.router.callback("e:EB.2024.2", Asker(user_id=7, lang="en"))
     assert reply.meta.get("entry") == "EB.2024-12"
+
+
+# -- agendas -----------------------------------------------------------------------------------
+
+
+def test_the_ha1_agenda_lists_its_18_items_with_the_documents_under_them(catalog: Catalog) -> None:
+    from bot.lookup.agenda import agenda_reply
+
+    reply = agenda_reply(catalog.entries["HA.1"], catalog, "en")
+    text = plain_text(reply.text)
+    positions = [text.index(f"\n{n}. ") for n in range(1, 19)]
+    assert positions == sorted(positions)
+    assert "14. Strategic plan of the United Nations Human Settlements Programme for the period 2020–2025 — HSP/HA/1/7" in text
+    assert "12. Report of the World Urban Forum — HSP/HA/1/5, HSP/HA/INF/6" in text
+    assert "HA.1 draft proceedings (2019), para. 36" in text
+    pressed = {b.data for row in reply.buttons for b in row}
+    assert {"e:doc-HSP/HA/1/7", "e:doc-HSP/HA/1/1", "e:HA.1"} <= pressed
+    zh = plain_text(agenda_reply(catalog.entries["HA.1"], catalog, "zh").text)
+    assert "13. 联合国人居大会第一届会议特别主题对话" in zh
+
+
+def test_a_partial_agenda_says_it_is_partial(catalog: Catalog) -> None:
+    from bot.lookup.agenda import agenda_reply
+
+    reply = agenda_reply(catalog.entries["EB.2023-11"], catalog, "en")
+    text = plain_text(reply.text)
+    assert "only the items below" in text and "12. Preparations for the twelfth session of the World Urban Forum" in text
+    assert "HSP/EB.2023/18, cover page" in text
+    assert {"e:doc-HSP/EB.2023/18", "e:doc-HSP/EB.2023/10"} <= {b.data for row in reply.buttons for b in row}
+    assert "no agenda" in plain_text(agenda_reply(catalog.entries["HA.2"], catalog, "en").text)
+
+
+def test_cards_name_the_agenda_a_session_has_and_the_item_a_document_is_under(catalog: Catalog) -> None:
+    assert "📋 Agenda: 18 items · HSP/HA/1/1" in card(catalog, "HA.1")
+    assert "📋 Agenda: the sources give 1 item only · HSP/EB.2023/10" in card(catalog, "EB.2023-11")
+    assert "📋 First session of the UN-Habitat Assembly, agenda item 14" in card(catalog, "doc-HSP/HA/1/7")
+    assert "📋 Third session of 2023 of the UN-Habitat Executive Board, agenda item 12" in card(catalog, "doc-HSP/EB.2023/18")
+    assert "📋 The agenda of First session of the UN-Habitat Assembly" in card(catalog, "doc-HSP/HA/1/1")
+    assert "📋 人居署执行局 2023 年第三次会议，议程项目 12" in card(catalog, "doc-HSP/EB.2023/18", "zh")
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("documents: [doc-HSP/HA/1/7]", "documents: [doc-HSP/HA/1/77]", "unknown entry 'doc-HSP/HA/1/77'"),
+    ("documents: [doc-HSP/HA/1/7]", "documents: [HA.2]", "'HA.2' is a session, not a document"),
+    ('        - number: "18"', '        - number: "17"', "agenda item numbers repeat: 17"),
+])
+def test_an_agenda_naming_a_missing_document_or_repeating_a_number_is_rejected(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    copy = tmp_path / "content"
+    shutil.copytree(CONTENT, copy)
+    sessions = copy / "entries" / "sessions.yaml"
+    text = sessions.read_text()
+    assert text.count(old) == 1
+    sessions.write_text(text.replace(old, new))
+    with pytest.raises(ContentInvalid) as caught:
+        load_content(copy)
+    messages = [str(e) for e in caught.value.errors]
+    assert any(expected in m and "[HA.1]" in m and "sessions.yaml" in m for m in messages), messages
