@@ -251,8 +251,14 @@ class Entry(Strict):
             yield from dates.sources
         for conflict in self.conflicts:
             yield from conflict.sources
-        for part in (*self.officers, *self.terms, *self.members, *self.years):
-            yield from part.sources
+        for officer in self.officers:
+            yield from officer.sources
+        for term in self.terms:
+            yield from term.sources
+        for group in self.members:
+            yield from group.sources
+        for span in self.years:
+            yield from span.sources
         if self.agenda is not None:
             yield from self.agenda.sources
             for item in self.agenda.items:

@@ -126,7 +126,8 @@ def entry_reply(entry: Entry, catalog: Catalog, now: dt.datetime, lang: str, *, 
     lines.extend(body_sections(entry, catalog, lang))
     lines.append("")
     # Every source the card's facts rest on; conflicts and other reported dates cite theirs inline.
-    inline = {id(s) for part in (*entry.conflicts, *entry.also_reported) for s in part.sources}
+    inline = {id(s) for conflict in entry.conflicts for s in conflict.sources}
+    inline |= {id(s) for dates in entry.also_reported for s in dates.sources}
     all_sources = [s for s in entry.all_sources() if id(s) not in inline]
     lines.append(_sources_line(all_sources, catalog, lang))
 
