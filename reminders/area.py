@@ -32,10 +32,11 @@ from bot.kernel.callbacks import (
 from bot.kernel.cards import choice_reply, short_label
 from bot.kernel.clock import Clock
 from bot.kernel.content import ContentService
-from bot.kernel.dates import date_range, until
+from bot.kernel.dates import clock_time, date_range, until
 from bot.kernel.i18n import gettext_for, ngettext_for
 from bot.kernel.occurrences import (
     DEFAULT_LEADS_TEXT,
+    MAX_LEADS,
     LeadError,
     is_lead,
     parse_leads,
@@ -47,6 +48,7 @@ from bot.kernel.timing import ALIVE, Stage, next_in_series, span, stage
 from reminders import ics
 from reminders.changes import changes, names, told
 from reminders.labels import CATEGORY_NAMES, category_label, leads_label
+from reminders.leadtimes import check_leads, refusal, split_leads
 from reminders.models import PENDING, Delivery, DigestSetting, Subscription
 from reminders.notices import content_transition, write_notices
 from reminders.planner import AHEAD, FOLLOWABLE, entries_for, followable, next_reminder, plan, plan_digests
@@ -223,17 +225,6 @@ class RemindersArea:
                           % {"name": esc(entry.names.get(who.lang))})]
         return ENTRY, entry.id
 
-    def _resolves(self, text: str) -> bool:
-        """Does ``text`` name something to follow exactly (not by a guess)?"""
-        key = fold(text)
-        if key in ALL_WORDS or text in self.catalog.entries:
-            return True
-        if any(key in (fold(c), f"cat-{fold(c)}") or key in {fold(x) for x in CATEGORY_NAMES.get(c, ())}
-               for c in self._categories()):
-            return True
-        found = self.catalog.resolve(text, FOLLOWABLE)
-        return isinstance(found, Found) and not found.fuzzy
-
     def _not_followable(self, entry: Entry, who: Asker) -> list[Reply] | None:
         """Why ``entry`` cannot be followed now (over, cancelled, no dates), or None when it can."""
         _ = gettext_for(who.lang)
@@ -314,22 +305,8 @@ class RemindersArea:
         chat = self._chat(who)
         if who.user_id is None or chat is None:
             return [Reply(_("Reminders need a chat with the bot."))]
-        tokens = args.split()
-        split = len(tokens)
-        while split > 0 and is_lead(tokens[split - 1]):
-            split -= 1
-        # "7x" after the target was meant as a lead time: say so rather than "nothing matches".
-        if split > 1 and re.fullmatch(r"\d+[^\d\s]+", tokens[split - 1]):
-            return [Reply(_("I do not understand the lead time “%(lead)s”. Write them like 30d 7d 1d 2h 08:00.")
-                          % {"lead": esc(tokens[split - 1])})]
-        target_text, lead_tokens = " ".join(tokens[:split]), tokens[split:]
-        if split > 1 and not self._resolves(target_text):
-            # "WUF12 banana": WUF12 is something to follow, so "banana" was meant as a lead time.
-            for cut in range(split - 1, 0, -1):
-                if self._resolves(" ".join(tokens[:cut])):
-                    wrong = " ".join(t for t in tokens[cut:split] if not is_lead(t))
-                    return [Reply(_("“%(lead)s” is not a lead time. Write them like 30d 7d 1d 2h 08:00.")
-                                  % {"lead": esc(wrong[:60])})]
+        target_tokens, lead_tokens = split_leads(args.split())
+        target_text = " ".join(target_tokens)
         if not target_text:
             if lead_tokens:
                 return [Reply(_("Say what to follow before the lead times: /subscribe WUF12 7d 1d"))]
@@ -340,14 +317,40 @@ class RemindersArea:
                   + _("Without lead times: 30, 7 and 1 day before, and 08:00 on the day, in your time zone."),
                 self._suggestions(who))]
         try:
-            leads = " ".join(lead.text for lead in parse_leads(" ".join(lead_tokens) or DEFAULT_LEADS_TEXT))
+            leads = " ".join(lead.text for lead in (check_leads(lead_tokens) if lead_tokens else parse_leads(DEFAULT_LEADS_TEXT)))
         except LeadError as exc:
-            return [Reply(_("I do not understand the lead time “%(lead)s”. Write them like 30d 7d 1d 2h 08:00.")
-                          % {"lead": esc(str(exc))})]
+            return [Reply(refusal(exc, who.lang))]
+        misplaced = self._misplaced_lead(target_tokens)
+        if misplaced is not None:
+            return [Reply(refusal(LeadError(misplaced), who.lang))]
         target = self._target(target_text, who, follow=True)
         if isinstance(target, list):
             return target
         return [self._do_subscribe(target[0], target[1], leads, who)]
+
+    def _exact_target(self, text: str) -> bool:
+        """Whether ``text`` names something to follow exactly (no fuzzy match)."""
+        key = fold(text)
+        if key in ALL_WORDS or text in self.catalog.entries:
+            return True
+        for category in self._categories():
+            names = {fold(category), f"cat-{fold(category)}", f"category {fold(category)}"}
+            if key in names | {fold(x) for x in CATEGORY_NAMES.get(category, ())}:
+                return True
+        resolution = self.catalog.resolve(text, FOLLOWABLE)
+        return isinstance(resolution, Found) and not resolution.fuzzy
+
+    def _misplaced_lead(self, tokens: list[str]) -> str | None:
+        """The word that was meant as a lead time in ``WUF12 7d banana 1d`` ("banana"): when the
+        whole text matches nothing but its first words name something exactly."""
+        if len(tokens) < 2 or self._exact_target(" ".join(tokens)):
+            return None
+        if isinstance(self.catalog.resolve(" ".join(tokens), FOLLOWABLE), Found | Ambiguous):
+            return None
+        for cut in range(len(tokens) - 1, max(0, len(tokens) - 1 - MAX_LEADS), -1):
+            if self._exact_target(" ".join(tokens[:cut])):
+                return next((t for t in tokens[cut:] if not is_lead(t)), tokens[-1])
+        return None
 
     def _do_subscribe(self, kind: str, target: str, leads: str, who: Asker) -> Reply:
         _ = gettext_for(who.lang)
@@ -523,7 +526,7 @@ class RemindersArea:
         plan_digests(self.engine, now, lo=now, hi=now + AHEAD, user_ids=[who.user_id],
                      default_zone=self.default_timezone)
         return [Reply(_("Time zone set to %(zone)s (%(offset)s, now %(time)s there).") % {
-            "zone": esc(zone), "offset": utc_offset(zone, now), "time": now.astimezone(ZoneInfo(zone)).strftime("%H:%M")},
+            "zone": esc(zone), "offset": utc_offset(zone, now), "time": clock_time(now.astimezone(ZoneInfo(zone)))},
             meta={"timezone": zone})]
 
     # -- /ics ---------------------------------------------------------------------------------------

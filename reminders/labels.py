@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from bot.kernel.dates import clock_time
 from bot.kernel.i18n import gettext_for, ngettext_for
-from bot.kernel.occurrences import Lead, parse_leads
+from bot.kernel.occurrences import Lead, stored_leads
 
 #: Display names (zh, en) of the categories one can follow; they are also typed to follow them.
 CATEGORY_NAMES = {
@@ -22,19 +23,21 @@ CATEGORY_NAMES = {
 def lead_words(lead: Lead, lang: str) -> str:
     """``7 days before`` / ``1 day before`` / ``on the day at 08:00``, with the right plural."""
     _ = gettext_for(lang)
-    if lead.at is not None:
-        return _("on the day at %(time)s") % {"time": lead.text}
     n_ = ngettext_for(lang)
+    if lead.at is not None:
+        return _("on the day at %(time)s") % {"time": clock_time(lead.at)}
     n = lead.amount
-    text = {
-        "d": n_("%(n)d day", "%(n)d days", n), "w": n_("%(n)d week", "%(n)d weeks", n),
-        "h": n_("%(n)d hour", "%(n)d hours", n), "m": n_("%(n)d minute", "%(n)d minutes", n),
-    }[lead.unit] % {"n": n}
-    return _("%(span)s before") % {"span": text}
+    if lead.unit == "d":
+        return n_("%(n)d day before", "%(n)d days before", n) % {"n": n}
+    if lead.unit == "w":
+        return n_("%(n)d week before", "%(n)d weeks before", n) % {"n": n}
+    if lead.unit == "h":
+        return n_("%(n)d hour before", "%(n)d hours before", n) % {"n": n}
+    return n_("%(n)d minute before", "%(n)d minutes before", n) % {"n": n}
 
 
 def leads_label(text: str, lang: str) -> str:
-    return ("、" if lang == "zh" else ", ").join(lead_words(lead, lang) for lead in parse_leads(text))
+    return ("、" if lang == "zh" else ", ").join(lead_words(lead, lang) for lead in stored_leads(text))
 
 
 def category_label(category: str, lang: str) -> str:

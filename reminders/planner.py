@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
-from bot.kernel.occurrences import Lead, Occurrence, due_at, next_occurrence, occurrences, parse_leads
+from bot.kernel.occurrences import Lead, Occurrence, due_at, next_occurrence, occurrences, stored_leads
 from reminders.models import PENDING, SKIPPED, DigestSetting, PlannerState, Subscription
 from reminders.store import CATEGORY, ENTRY, aware
 from store.catalog import Catalog
@@ -72,7 +72,7 @@ def next_reminder(catalog: Catalog, follows: Iterable[tuple[str, str, str]], now
             occurrence = next_occurrence(entry, now, horizon_days=NEXT_HORIZON_DAYS)
             if occurrence is None:
                 continue
-            for lead in parse_leads(leads):
+            for lead in stored_leads(leads):
                 moment = due_at(occurrence, lead, zone)
                 if moment > now and (best is None or moment < best[0]):
                     best = (moment, entry)
@@ -215,7 +215,7 @@ def plan(
 
 def _leads(text: str, cache: dict[str, tuple[Lead, ...]]) -> tuple[Lead, ...]:
     if text not in cache:
-        cache[text] = parse_leads(text)
+        cache[text] = stored_leads(text)
     return cache[text]
 
 
