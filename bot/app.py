@@ -20,7 +20,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes
 from bot.admin.area import AdminArea
 from bot.kernel.askers import Askers
 from bot.kernel.clock import Clock, SystemClock
-from bot.kernel.content import ContentService, open_content
+from bot.kernel.content import ContentService, StartupError, open_content
 from bot.kernel.router import Job, Router
 from bot.lookup.feature import LookupFeature
 from bot.search.area import SearchArea, index_directory
@@ -39,8 +39,8 @@ from handlers.serve import Webhook, build_server, run
 from reminders.area import RemindersArea
 from reminders.dispatcher import Pacer, Sender
 from reminders.service import Reminders
-from store.db import make_engine, session_scope
-from store.migrations import upgrade
+from store.db import session_scope
+from store.dbcheck import DatabaseProblem, open_database
 from store.search import SearchService
 from store.tokenize import read_terms
 from store.users import record_search_miss
@@ -82,8 +82,10 @@ class Habitat:
 
 def build(settings: Settings, clock: Clock) -> Habitat:
     """Open the database, load the content and wire every feature into one router."""
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
+    try:
+        engine = open_database(settings.database_url)  # answers, intact, newest schema, writable
+    except DatabaseProblem as problem:
+        raise StartupError(str(problem)) from None
     content = open_content(engine, settings.content_dir, clock.now())
     return wire(settings, clock, engine, content)
 
