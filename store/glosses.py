@@ -196,6 +196,10 @@ class GlossMap:
         out.extend(english_stems(text))
         return out
 
+    def words(self, stem_: str, limit: int = 6) -> list[str]:
+        """Chinese words of two or more characters glossed with ``stem_`` (to bold in a snippet)."""
+        return [w for w in _minimal(self._forms.get(stem_, ())) if len(w) >= 2][:limit]
+
     def matcher(self, stem_: str) -> re.Pattern[str]:
         """A pattern finding ``stem_`` in a text: the stem itself or a Chinese word glossed with it."""
         pattern = self._matchers.get(stem_)

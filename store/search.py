@@ -541,6 +541,7 @@ class SearchIndex:
     def search(self, text: str, limit: int = MAX_HITS) -> Results:
         """Entries and paragraphs for ``text``, best first; an identifier's own entry first."""
         weights, english, repaired = self.query_terms(text)
+        informative: dict[str, float] = {}
         hits: list[Hit] = []
         seen: set[str] = set()
         if self._searcher is not None:
@@ -571,7 +572,8 @@ class SearchIndex:
                 # "freq": BM25 needs term frequencies, not positions; reading positions is slower.
                 query = tantivy.Query.term_query(self._schema, "body", token, index_option="freq")
                 clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, weights[token])))
-            for token in self._informative(english):
+            informative = self._informative(english)
+            for token in informative:
                 query = tantivy.Query.term_query(self._schema, "en", token, index_option="freq")
                 clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, EN_BOOST * english[token])))
             found = self._searcher.search(tantivy.Query.boolean_query(clauses), CANDIDATES, count=False).hits if clauses else []
@@ -619,8 +621,10 @@ class SearchIndex:
                     hits.append(Hit(score, entry_id=a))
                 if len(hits) >= limit:
                     break
+        # An English question bolds the Chinese words its English words gloss (收入 for income).
+        glossed_words = {w for s in informative for w in self._glosses.words(s)} if english else set()
         highlight = sorted(
-            {t for t in weights if len(t) >= 2 and t not in STOPWORDS}, key=len, reverse=True
+            {t for t in weights if len(t) >= 2 and t not in STOPWORDS} | glossed_words, key=len, reverse=True
         )
         return Results(text, tuple(hits), tuple(highlight), tuple(repaired))
 
