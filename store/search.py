@@ -220,16 +220,17 @@ class SearchIndex:
                 for pair in dict.fromkeys(term[i : i + 2] for i in range(len(term) - 1)):
                     self._term_pairs.setdefault(pair, []).append(term)
         self._segmented: dict[str, list[str]] = {}
-        self._alias_keys: dict[str, list[tuple[str, str]]] = {}  # first two characters -> (key, entry)
+        self._alias_keys: dict[str, list[tuple[str, str]]] = {}  # first NAMED_MIN characters -> (key, entry)
         for e in self.catalog.entries.values():
             for key in {compact(a) for a in [*self.catalog.aliases.get(e.id, []), e.names.zh or "", e.names.en or ""]}:
                 if len(key) >= NAMED_MIN:
-                    self._alias_keys.setdefault(key[:2], []).append((key, e.id))
+                    self._alias_keys.setdefault(key[:NAMED_MIN], []).append((key, e.id))
         self._entry_text = {
             e.id: fold.__wrapped__(_entry_title(e, self.catalog.aliases.get(e.id, [])) + " " + _entry_body(e))
             for e in self.catalog.entries.values()
         }
         self._latin = sorted({t for t in self._vocab if _LATIN_WORD.match(t)} | {w for w in self.glossary.words if _LATIN_WORD.match(w)})
+        self._glosses.rank(self._vocab)
 
     # -- building and opening ------------------------------------------------------------------
 
@@ -456,7 +457,7 @@ class SearchIndex:
         return best[0] if best else None
 
     def _coverage(self, kind: str, a: str, b: str, eligible: Sequence[tuple[str, float, bool]],
-                  glossed: Sequence[tuple[re.Pattern[str], float]], total: float, phrases: Sequence[str]) -> float:
+                  glossed: Sequence[tuple[str, float]], total: float, phrases: Sequence[str]) -> float:
         """How much of the query a candidate holds, as a factor on its BM25 score.
 
         BM25 adds up the words a text matches, so a short entry name holding one common word can
@@ -480,9 +481,11 @@ class SearchIndex:
                 lowered = text.lower() if lowered is None else lowered
                 if token in lowered:
                     matched += weight
-        for pattern, weight in glossed:
-            if pattern.search(text):
-                matched += weight
+        if glossed:
+            lowered = text.lower() if lowered is None else lowered
+            for stem_, weight in glossed:
+                if self._glosses.found(stem_, text, lowered):
+                    matched += weight
         factor = (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * matched / total) ** COVERAGE_POWER if total else 1.0
         if phrases and (phrases[0] in text if len(phrases) == 1 else any(p in text for p in phrases)):
             factor *= PHRASE_BONUS
@@ -529,7 +532,7 @@ class SearchIndex:
             return {}
         spans: list[tuple[int, int, str, str]] = []
         for i in range(len(key) - NAMED_MIN + 1):
-            for alias, owner in self._alias_keys.get(key[i : i + 2], ()):
+            for alias, owner in self._alias_keys.get(key[i : i + NAMED_MIN], ()):
                 if key.startswith(alias, i):
                     spans.append((i, i + len(alias), owner, alias))
         # The longest name wins: "2019年世界城市日" names the 2019 observance, not also the day.
@@ -591,9 +594,9 @@ class SearchIndex:
                 if weight >= COVERAGE_MIN_WEIGHT and len(token) >= 2 and not _DIGIT.search(token)
                 and not (english and _LATIN_WORD.match(token))
             ]
-            glossed = [(self._glosses.matcher(s), w) for s, w in english.items()
+            glossed = [(s, w) for s, w in english.items()
                        if w >= COVERAGE_MIN_WEIGHT * 0.7 and self._doc_freq("en", s) <= EN_COVERAGE_SHARE * self._num_docs()]
-            total = sum(weight for _t, weight, _a in eligible) + sum(weight for _p, weight in glossed)
+            total = sum(weight for _t, weight, _a in eligible) + sum(weight for _s, weight in glossed)
             candidates = []
             for (score, _address), pos in zip(found, positions, strict=True):
                 if pos is not None and pos < len(self._table):
