@@ -6,7 +6,10 @@ scan took hundreds. rapidfuzz is kept for short lists only: repairing a misspelt
 the index vocabulary and the domain's terms.
 
 The text is segmented here (``store.tokenize``) and handed to tantivy as space-separated tokens,
-so Chinese is cut by jieba with the domain's words, not by tantivy's whitespace rules. The index is
+so Chinese is cut by jieba with the domain's words, not by tantivy's whitespace rules. A second
+field holds every text's English view (``store.glosses``: the stemmed dictionary glosses of its
+Chinese words and its own English words); English questions are searched there, and the glossary
+on top translates the domain's terms (whole forms only) into the Chinese the body field holds. The index is
 persisted under a key made of the content version and the tokenizer's rules: a restart with the
 same content opens it (no re-segmentation), a content change builds a new one beside it.
 """
@@ -63,7 +66,6 @@ COVERAGE_FLOOR = 0.2
 COVERAGE_POWER = 1.0
 PHRASE_BONUS = 1.5
 PHRASE_MIN = 4  # characters: shorter runs are single words, already weighed by BM25
-ENGLISH_VIA_GLOSSES = 1.0
 EN_BOOST = 1.0  # English words against the English view (glosses) of every text
 EN_COVERED_WEIGHT = 0.6  # English words a glossary phrase already translated
 EXPANSION_COMMON_SHARE = 0.2  # a glossary translation in more texts than this is left out of scoring
@@ -570,7 +572,7 @@ class SearchIndex:
                 clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, KEY_TOKEN_BOOST)))
             # English words are searched through the English view (every text has one), not also
             # in the body, where only entries hold English and so would always outrank paragraphs.
-            body = {t: w for t, w in weights.items() if not (ENGLISH_VIA_GLOSSES and english and _LATIN_WORD.match(t))}
+            body = {t: w for t, w in weights.items() if not (english and _LATIN_WORD.match(t))}
             for token in self._selective(body):
                 # "freq": BM25 needs term frequencies, not positions; reading positions is slower.
                 query = tantivy.Query.term_query(self._schema, "body", token, index_option="freq")
