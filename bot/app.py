@@ -10,33 +10,41 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from telegram import Bot, BotCommand, BotCommandScopeDefault
+from telegram import Bot, BotCommand, BotCommandScopeDefault, Update
+from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, ContextTypes
 
 from bot.admin.area import AdminArea
 from bot.kernel.askers import Askers
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.content import ContentService, open_content
+from bot.kernel.i18n import pick_language, t
 from bot.kernel.router import Job, Router
 from bot.lookup.feature import LookupFeature
 from bot.search.area import SearchArea, index_directory
-from bot.settings import Settings
+from bot.settings import WEBHOOK_DEFAULT_PORT, Settings
 from handlers.admin import AdminHandlers
 from handlers.common import App, BotContext, install_asker
 from handlers.errors import ErrorHandler
+from handlers.http import HttpServer
 from handlers.inline import InlineHandlers
+from handlers.instrument import gauges_job, install_metrics
 from handlers.jobs import schedule
 from handlers.lookup import MessageHandlers
 from handlers.ratelimit import SharedRateLimiter
 from handlers.sender import TelegramSender
+from handlers.serve import Webhook, build_server, run
+from handlers.updates import ChatOrderedUpdateProcessor, FloodGate
 from reminders.area import RemindersArea
 from reminders.dispatcher import Pacer, Sender
 from reminders.service import Reminders
-from store.db import create_schema, make_engine, session_scope
+from store.db import make_engine, session_scope
+from store.migrations import upgrade
 from store.search import SearchService
 from store.tokenize import read_terms
 from store.users import record_search_miss
@@ -79,14 +87,9 @@ class Habitat:
 def build(settings: Settings, clock: Clock) -> Habitat:
     """Open the database, load the content and wire every feature into one router."""
     engine = make_engine(settings.database_url)
-    create_schema(engine)
+    upgrade(engine)
     content = open_content(engine, settings.content_dir, clock.now())
-    habitat = wire(settings, clock, engine, content)
-    try:
-        habitat.admin.snapshot_startup_content()
-    except Exception:  # rollback to the start-up version is a convenience; start anyway
-        log.exception("could not keep a snapshot of the start-up content")
-    return habitat
+    return wire(settings, clock, engine, content)
 
 
 def wire(settings: Settings, clock: Clock, engine: Engine, content: ContentService) -> Habitat:
@@ -170,7 +173,7 @@ def build_application(settings: Settings, clock: Clock | None = None, *, habitat
         reminders = built.reminders(TelegramSender(bot), pacer=pacer)
         state["reminders"], state["reminder_bot"] = reminders, bot
         app.bot_data["reminders"] = reminders
-        schedule(app, [*built.jobs, *reminders.jobs()])
+        schedule(app, [*built.jobs, *reminders.jobs(), gauges_job(built.engine, built.content, clock)])
 
     async def post_shutdown(app: App) -> None:
         reminders = state.get("reminders")
@@ -183,16 +186,65 @@ def build_application(settings: Settings, clock: Clock | None = None, *, habitat
         if isinstance(built, Habitat) and habitat is None:
             built.close()
 
+    app_ref: dict[str, App] = {}
+    # Different chats at once, one chat in order; a flooding user is slowed (handlers/updates.py).
+    processor = ChatOrderedUpdateProcessor(FloodGate(), flood_notice(app_ref, settings.default_language))
     app = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(processor)
         .rate_limiter(SharedRateLimiter(pacer, max_retries=2))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
     app.bot_data["pacer"] = pacer
+    app_ref["app"] = app
+    install_metrics(app)  # handler groups before and after all others: counts and times every update
     return app
+
+
+def flood_notice(app_ref: dict[str, App], default_language: str) -> Callable[[Update], Awaitable[None]]:
+    """Tell a flooding user, once a minute, that the bot is pausing for them (no database read)."""
+
+    async def notice(update: Update) -> None:
+        app, chat, user = app_ref.get("app"), update.effective_chat, update.effective_user
+        if app is None or chat is None or chat.type != "private":
+            return
+        lang = pick_language(user.language_code if user else None, default_language)
+        try:
+            await app.bot.send_message(chat.id, t(lang, "You are sending messages faster than I can answer; "
+                                                        "I will answer again in a few seconds."))
+        except TelegramError as exc:
+            log.warning("flood notice not sent: %s", exc)
+
+    return notice
+
+
+def http_server(settings: Settings, app: App, *, webhook: Webhook | None = None) -> HttpServer | None:
+    """The HTTP server: always in webhook mode, in polling mode when HTTP_PORT is set.
+
+    Routes a feature serves over HTTP are added here (``server.add_route``), before it starts.
+    """
+    if settings.http_port is None and webhook is None:
+        return None
+    port = WEBHOOK_DEFAULT_PORT if settings.http_port is None else settings.http_port
+    return build_server(app, settings.http_host, port, webhook=webhook)
+
+
+def stop_sending(app: App) -> None:
+    """On SIGTERM, before the application stops: the reminder dispatcher claims and starts nothing
+    more, so the job the application waits for ends with the sends in flight (handlers/serve.py)."""
+    reminders = app.bot_data.get("reminders")
+    if isinstance(reminders, Reminders):
+        reminders.stop()
+
+
+def run_telegram(settings: Settings, clock: Clock, *, webhook: bool = False) -> None:
+    """Serve Telegram until SIGTERM: long polling, or the webhook at PUBLIC_URL/telegram."""
+    app = build_application(settings, clock)
+    hook = Webhook(settings.webhook_url, settings.webhook_secret) if webhook and settings.webhook_secret else None
+    run(app, server=http_server(settings, app, webhook=hook), webhook=hook, on_stopping=[lambda: stop_sending(app)])

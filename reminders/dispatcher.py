@@ -47,6 +47,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col
 
+from bot.kernel import metrics
 from bot.kernel.clock import Clock
 from bot.kernel.reply import Reply
 from reminders.models import (
@@ -213,7 +214,17 @@ class Leadership:
         self._conn, self.leader = None, False
 
     def release(self) -> None:
+        """Give up the lock at once, so another replica can take over without waiting: unlocked
+        explicitly (a closed socket frees it only when the server notices), and the connection
+        closed for real rather than returned to the pool with its session."""
         with self._guard:
+            if self._conn is not None:
+                try:
+                    self._conn.exec_driver_sql("SELECT pg_advisory_unlock_all()")
+                    self._conn.commit()
+                    self._conn.invalidate()
+                except Exception:  # already broken: its session, and the lock, are gone anyway
+                    log.debug("releasing the dispatcher lock", exc_info=True)
             self._drop()
 
 
@@ -256,6 +267,7 @@ class Dispatcher:
         self.is_postgres = engine.dialect.name == "postgresql"
         self._active_subs: set[int] = set()
         self._reminded: set[tuple[int, str, str]] = set()
+        self.stopping = False
 
     # -- the job ----------------------------------------------------------------------------------
 
@@ -269,7 +281,7 @@ class Dispatcher:
                 return 0
             sent = 0
             batches = 0
-            while max_batches is None or batches < max_batches:
+            while (max_batches is None or batches < max_batches) and not self.stopping:
                 rows = await asyncio.to_thread(self.claim, self.batch)
                 if not rows:
                     break
@@ -286,8 +298,30 @@ class Dispatcher:
                 log.warning("returned %d in-flight reminders of a stopped dispatcher to the queue", recovered)
         return leader
 
+    def stop(self) -> None:
+        """Claim nothing more and start no new send; the sends in flight finish (graceful shutdown)."""
+        self.stopping = True
+        self._answered.set()
+
     def close(self) -> None:
+        """Give back what this dispatcher claimed but did not send, then the dispatcher lock."""
+        try:
+            released = self.release_claims()
+            if released:
+                log.info("returned %d claimed reminders to the queue", released)
+        except Exception:  # the database may be the reason we stop; the next dispatcher recovers them
+            log.warning("could not return claimed reminders to the queue", exc_info=True)
         self.leadership.release()
+
+    def release_claims(self) -> int:
+        """Rows this dispatcher claimed and has not finished go back to pending, attempts unchanged."""
+        with session_scope(self.engine) as session:
+            result = session.execute(
+                update(Delivery)
+                .where(col(Delivery.status) == SENDING, col(Delivery.claimed_by) == self.owner)
+                .values(status=PENDING, claimed_by=None, last_error="returned when the dispatcher stopped")
+            )
+            return affected(result)
 
     # -- claiming ---------------------------------------------------------------------------------
 
@@ -335,7 +369,7 @@ class Dispatcher:
 
         async def worker() -> None:
             nonlocal sent
-            while queue:
+            while queue and not self.stopping:
                 row = self._next_ready(queue)
                 if row is None:
                     waits = [self.pacer.chat_wait(r.chat_id) for r in queue if r.chat_id not in self._busy]
@@ -354,6 +388,8 @@ class Dispatcher:
                     self._answered.set()
 
         await asyncio.gather(*(worker() for _ in range(max(1, min(self.concurrency, len(rows))))))
+        if queue:  # stopped: what was claimed and not started goes back now, not after a takeover
+            await asyncio.to_thread(self.release_claims)
         return sent
 
     def _next_ready(self, queue: deque[Delivery]) -> Delivery | None:
@@ -477,6 +513,7 @@ class Dispatcher:
             conn.execute(
                 update(Delivery).where(col(Delivery.id) == row.id, col(Delivery.claimed_by) == self.owner).values(**values)
             )
+        metrics.count_reminder(status)
 
     def _retry(self, row: Delivery, error: str) -> None:
         attempts = row.attempts + 1
@@ -491,3 +528,4 @@ class Dispatcher:
                 .values(status=PENDING, attempts=attempts, claimed_by=None, last_error=error[:1000],
                         available_at=self.clock.now() + delay)
             )
+        metrics.count_reminder("retry")

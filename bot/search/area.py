@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.kernel import metrics
 from bot.kernel.callbacks import CommandButton, EntryButton, ParagraphButton, SearchPage
 from bot.kernel.cards import entry_reply, paragraph_reply, short_label
 from bot.kernel.clock import Clock
@@ -105,8 +106,11 @@ class SearchArea:
 
     def _first_page(self, text: str, who: Asker) -> Reply:
         reply = self.page(text, 0, who)
-        if reply.meta.get("results") == "0" and self.on_miss is not None:
-            self.on_miss(text)
+        metrics.count_search_query()
+        if reply.meta.get("results") == "0":
+            metrics.count_search_miss()
+            if self.on_miss is not None:
+                self.on_miss(text)
         return reply
 
     def button(self, button: SearchPage, who: Asker) -> list[Reply]:
