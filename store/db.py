@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
 #: Modules that define tables; importing them registers their tables in SQLModel.metadata.
-MODEL_MODULES = ("store.models", "reminders.models", "store.admin_models")
+MODEL_MODULES = ("store.models", "reminders.models", "store.admin_models", "store.conversation")
 
 
 def normalise_url(url: str) -> str:
