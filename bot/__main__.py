@@ -1,7 +1,7 @@
 """Command line: ``python -m bot`` runs the bot; ``python -m bot ask "TEXT"`` prints one answer.
 
 Without ``TELEGRAM_BOT_TOKEN`` the bot opens a console chat in the terminal with the same answers
-as Telegram; with it, it long-polls Telegram.
+as Telegram; with it, it long-polls Telegram, or with ``--webhook`` takes updates at PUBLIC_URL/telegram.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ import json
 import logging
 import sys
 
-from bot.app import Habitat, build, build_application
+from bot.app import Habitat, build, run_telegram
 from bot.console import console_asker, render_plain, run_console, start_background_jobs
 from bot.kernel.clock import Clock, FixedClock, ScaledClock, SystemClock, parse_instant
 from bot.kernel.content import StartupError
+from bot.kernel.logging_setup import configure_logging
 from bot.kernel.reply import plain_text
 from bot.settings import SettingsError, load_settings
 from store.content import ContentInvalid
@@ -33,6 +34,8 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--now", help="start the bot's clock at this ISO-8601 instant (demonstrations)")
     top.add_argument("--clock-speed", type=float, default=None, help="clock seconds per real second")
     top.add_argument("--console", action="store_true", help="console chat even when a token is set")
+    top.add_argument("--webhook", action="store_true",
+                     help="take updates at PUBLIC_URL/telegram instead of long polling (needs WEBHOOK_SECRET)")
     sub = top.add_subparsers(dest="command")
     ask = sub.add_parser("ask", help="print the reply to one message and exit")
     ask.add_argument("text", nargs="?", help="the message, e.g. '/session HA.2'")
@@ -71,13 +74,16 @@ def ask(habitat: Habitat, text: str | None, lang: str | None, jsonl: bool) -> in
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING if args.command == "ask" else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(level=logging.WARNING if args.command == "ask" else logging.INFO)
     try:
         settings = load_settings()
     except SettingsError as exc:
         sys.stderr.write(f"configuration error: {exc}\n")
+        return 2
+    configure_logging(settings.log_format, logging.WARNING if args.command == "ask" else settings.log_level,
+                      secrets=(settings.telegram_bot_token, settings.webhook_secret))
+    if args.webhook and (problems := settings.webhook_problems()):
+        sys.stderr.write(f"configuration error: {'; '.join(problems)}\n")
         return 2
     now = getattr(args, "ask_now", None) or args.now
     clock = make_clock(now, args.clock_speed, frozen=args.command == "ask")
@@ -92,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 stop_jobs()
                 habitat.close()
-        build_application(settings, clock).run_polling(allowed_updates=None)
+        run_telegram(settings, clock, webhook=args.webhook)
         return 0
     except (StartupError, ContentInvalid) as exc:
         sys.stderr.write(f"cannot start: {exc}\n")

@@ -25,15 +25,18 @@ from bot.kernel.router import Job, Router
 from bot.lookup.feature import LookupFeature
 from bot.search.area import SearchArea, index_directory
 from bot.search.memory import SearchMemory
-from bot.settings import Settings
+from bot.settings import WEBHOOK_DEFAULT_PORT, Settings
 from handlers.admin import AdminHandlers
 from handlers.common import App, BotContext, install_asker
 from handlers.errors import ErrorHandler
+from handlers.http import HttpServer
 from handlers.inline import InlineHandlers
+from handlers.instrument import gauges_job, install_metrics
 from handlers.jobs import schedule
 from handlers.lookup import MessageHandlers
 from handlers.ratelimit import SharedRateLimiter
 from handlers.sender import TelegramSender
+from handlers.serve import Webhook, build_server, run
 from reminders.area import RemindersArea
 from reminders.dispatcher import Pacer, Sender
 from reminders.service import Reminders
@@ -144,7 +147,7 @@ def build_application(settings: Settings, clock: Clock | None = None, *, habitat
     state: dict[str, object] = {}
 
     async def post_init(app: App) -> None:
-        built = habitat or await asyncio.to_thread(build, settings, clock)
+        built: Habitat = habitat if habitat is not None else await asyncio.to_thread(build, settings, clock)
         app.bot_data["habitat"] = built
         messages = MessageHandlers(built.router)
 
@@ -171,7 +174,7 @@ def build_application(settings: Settings, clock: Clock | None = None, *, habitat
         reminders = built.reminders(TelegramSender(bot), pacer=pacer)
         state["reminders"], state["reminder_bot"] = reminders, bot
         app.bot_data["reminders"] = reminders
-        schedule(app, [*built.jobs, *reminders.jobs()])
+        schedule(app, [*built.jobs, *reminders.jobs(), gauges_job(built.engine, built.content, clock)])
 
     async def post_shutdown(app: App) -> None:
         reminders = state.get("reminders")
@@ -196,4 +199,31 @@ def build_application(settings: Settings, clock: Clock | None = None, *, habitat
         .build()
     )
     app.bot_data["pacer"] = pacer
+    install_metrics(app)  # handler groups before and after all others: counts and times every update
     return app
+
+
+def http_server(settings: Settings, app: App, *, webhook: Webhook | None = None) -> HttpServer | None:
+    """The HTTP server: always in webhook mode, in polling mode when HTTP_PORT is set.
+
+    Routes a feature serves over HTTP are added here (``server.add_route``), before it starts.
+    """
+    if settings.http_port is None and webhook is None:
+        return None
+    port = WEBHOOK_DEFAULT_PORT if settings.http_port is None else settings.http_port
+    return build_server(app, settings.http_host, port, webhook=webhook)
+
+
+def stop_sending(app: App) -> None:
+    """On SIGTERM, before the application stops: the reminder dispatcher claims and starts nothing
+    more, so the job the application waits for ends with the sends in flight (handlers/serve.py)."""
+    reminders = app.bot_data.get("reminders")
+    if isinstance(reminders, Reminders):
+        reminders.stop()
+
+
+def run_telegram(settings: Settings, clock: Clock, *, webhook: bool = False) -> None:
+    """Serve Telegram until SIGTERM: long polling, or the webhook at PUBLIC_URL/telegram."""
+    app = build_application(settings, clock)
+    hook = Webhook(settings.webhook_url, settings.webhook_secret) if webhook and settings.webhook_secret else None
+    run(app, server=http_server(settings, app, webhook=hook), webhook=hook, on_stopping=[lambda: stop_sending(app)])

@@ -18,6 +18,10 @@ from store.db import normalise_url
 
 TOKEN_PATTERN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
 PLACEHOLDERS = {"", "changeme", "your-token-here", "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"}
+#: Telegram's rule for setWebhook's secret_token (1-256 of these); at least 16 here, so it is not guessable.
+SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+#: The port webhook mode listens on when HTTP_PORT is not set.
+WEBHOOK_DEFAULT_PORT = 8080
 
 
 class Settings(BaseSettings):
@@ -32,6 +36,12 @@ class Settings(BaseSettings):
     default_timezone: str = "Africa/Nairobi"
     content_dir: Path = Path("content")
     search_index_dir: Path | None = None  # default: beside the SQLite file, else var/search-index
+    http_host: str = "127.0.0.1"
+    http_port: int | None = None  # polling: no HTTP server unless set; webhook: WEBHOOK_DEFAULT_PORT
+    public_url: str | None = None  # the externally reachable base URL, e.g. https://bot.example.org
+    webhook_secret: str | None = None
+    log_format: str = "text"
+    log_level: str = "INFO"
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -44,10 +54,78 @@ class Settings(BaseSettings):
             raise ValueError("does not look like a bot token (digits:letters, as BotFather gives it)")
         return value.strip()
 
-    @field_validator("search_index_dir", mode="before")
+    @field_validator("search_index_dir", "http_port", "public_url", "webhook_secret", mode="before")
     @classmethod
-    def _optional_path(cls, value: object) -> object:
+    def _optional(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("http_port")
+    @classmethod
+    def _port(cls, value: int | None) -> int | None:
+        if value is not None and not 0 <= value <= 65535:
+            raise ValueError("must be a TCP port, 1 to 65535 (0: any free port)")
+        return value
+
+    @field_validator("http_host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must be an address to listen on, e.g. 127.0.0.1 or 0.0.0.0")
+        return value.strip()
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().rstrip("/")
+        if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
+            raise ValueError("must be the bot's external base URL, e.g. https://bot.example.org")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if value.lower() in PLACEHOLDERS or "your" in value.lower():
+            raise ValueError("is the placeholder from .env.example: generate one, e.g. openssl rand -hex 32")
+        if not SECRET_PATTERN.match(value):
+            raise ValueError("must be 16 to 256 letters, digits, _ or - (e.g. openssl rand -hex 32)")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("text", "json"):
+            raise ValueError("must be text or json")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value
+
+    def webhook_problems(self) -> list[str]:
+        """What webhook mode lacks, one line per setting (empty: webhook mode can start)."""
+        problems = []
+        if not self.telegram_bot_token:
+            problems.append("TELEGRAM_BOT_TOKEN: is needed to talk to Telegram")
+        if self.public_url is None:
+            problems.append("PUBLIC_URL: is needed in webhook mode (the https:// address Telegram posts to)")
+        if self.webhook_secret is None:
+            problems.append("WEBHOOK_SECRET: is needed in webhook mode (e.g. openssl rand -hex 32)")
+        return problems
+
+    @property
+    def webhook_url(self) -> str:
+        """Where Telegram posts updates: PUBLIC_URL/telegram."""
+        return f"{self.public_url}/telegram"
 
     @field_validator("database_url")
     @classmethod

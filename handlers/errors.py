@@ -61,5 +61,5 @@ class ErrorHandler:
             except TelegramError as exc:
                 log.warning("could not tell admin %s: %s", admin, exc)
 
-    def register(self, app: Application) -> None:  # type: ignore[type-arg]
+    def register(self, app: Application) -> None:
         app.add_error_handler(self)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from bot.kernel.callbacks import CommandButton, SnoozeButton, SubscribeButton, UnsubscribeButton
 from bot.kernel.cards import choice_reply, short_label
@@ -336,7 +337,7 @@ class RemindersArea:
             label = self._label(sub.target_kind, sub.target, who.lang)
             lines.append(f"• {esc(label)} — {esc(leads_label(sub.leads, who.lang))}")
             short = label if len(label) <= 24 else label[:23] + "…"
-            buttons.append(Button(f"🔕 {short}", data=UnsubscribeButton(sub.id).pack()))
+            buttons.append(Button(f"🔕 {short}", data=UnsubscribeButton(sub.id or 0).pack()))
         lines.append(_("Daily digest: on at %(at)s") % {"at": digest_at} if digest_on else _("Daily digest: off (/digest on)"))
         return [Reply("\n".join(lines), rows(buttons, per_row=1))]
 
@@ -421,7 +422,7 @@ class RemindersArea:
             drop_pending(session=session, user_id=who.user_id, due_after=now)
             session.execute(
                 Delivery.__table__.delete().where(  # type: ignore[attr-defined]
-                    Delivery.user_id == who.user_id, Delivery.kind == "digest", Delivery.status == PENDING)
+                    col(Delivery.user_id) == who.user_id, col(Delivery.kind) == "digest", col(Delivery.status) == PENDING)
             )
             sub_ids = [s.id for s in subscriptions_of(session=session, user_id=who.user_id) if s.id is not None]
         self._plan_now(sub_ids, lo=now)
@@ -550,7 +551,7 @@ class RemindersArea:
                 for chat_id, (user_id, found) in per_chat.items():
                     payload = json.dumps({"changes": [found[k] for k in sorted(found)]}, ensure_ascii=False, sort_keys=True)
                     digest = hashlib.sha256(f"{new.version}|{payload}".encode()).hexdigest()[:16]
-                    exists = session.execute(select(Delivery.id).where(Delivery.key == f"c:{chat_id}:{digest}")).first()
+                    exists = session.execute(select(col(Delivery.id)).where(col(Delivery.key) == f"c:{chat_id}:{digest}")).first()
                     if exists is None:
                         session.add(Delivery(
                             key=f"c:{chat_id}:{digest}", kind="change", user_id=user_id, chat_id=chat_id,

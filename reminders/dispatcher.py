@@ -45,7 +45,9 @@ from typing import Protocol
 
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import Connection, Engine
+from sqlmodel import col
 
+from bot.kernel import metrics
 from bot.kernel.clock import Clock
 from bot.kernel.reply import Reply
 from reminders.models import (
@@ -64,7 +66,7 @@ from reminders.models import (
 )
 from reminders.planner import LATE_AFTER
 from reminders.store import aware, deactivate_chat, migrate_chat
-from store.db import session_scope
+from store.db import affected, session_scope
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +214,17 @@ class Leadership:
         self._conn, self.leader = None, False
 
     def release(self) -> None:
+        """Give up the lock at once, so another replica can take over without waiting: unlocked
+        explicitly (a closed socket frees it only when the server notices), and the connection
+        closed for real rather than returned to the pool with its session."""
         with self._guard:
+            if self._conn is not None:
+                try:
+                    self._conn.exec_driver_sql("SELECT pg_advisory_unlock_all()")
+                    self._conn.commit()
+                    self._conn.invalidate()
+                except Exception:  # already broken: its session, and the lock, are gone anyway
+                    log.debug("releasing the dispatcher lock", exc_info=True)
             self._drop()
 
 
@@ -255,6 +267,7 @@ class Dispatcher:
         self.is_postgres = engine.dialect.name == "postgresql"
         self._active_subs: set[int] = set()
         self._reminded: set[tuple[int, str, str]] = set()
+        self.stopping = False
 
     # -- the job ----------------------------------------------------------------------------------
 
@@ -268,7 +281,7 @@ class Dispatcher:
                 return 0
             sent = 0
             batches = 0
-            while max_batches is None or batches < max_batches:
+            while (max_batches is None or batches < max_batches) and not self.stopping:
                 rows = await asyncio.to_thread(self.claim, self.batch)
                 if not rows:
                     break
@@ -285,8 +298,30 @@ class Dispatcher:
                 log.warning("returned %d in-flight reminders of a stopped dispatcher to the queue", recovered)
         return leader
 
+    def stop(self) -> None:
+        """Claim nothing more and start no new send; the sends in flight finish (graceful shutdown)."""
+        self.stopping = True
+        self._answered.set()
+
     def close(self) -> None:
+        """Give back what this dispatcher claimed but did not send, then the dispatcher lock."""
+        try:
+            released = self.release_claims()
+            if released:
+                log.info("returned %d claimed reminders to the queue", released)
+        except Exception:  # the database may be the reason we stop; the next dispatcher recovers them
+            log.warning("could not return claimed reminders to the queue", exc_info=True)
         self.leadership.release()
+
+    def release_claims(self) -> int:
+        """Rows this dispatcher claimed and has not finished go back to pending, attempts unchanged."""
+        with session_scope(self.engine) as session:
+            result = session.execute(
+                update(Delivery)
+                .where(col(Delivery.status) == SENDING, col(Delivery.claimed_by) == self.owner)
+                .values(status=PENDING, claimed_by=None, last_error="returned when the dispatcher stopped")
+            )
+            return affected(result)
 
     # -- claiming ---------------------------------------------------------------------------------
 
@@ -295,18 +330,18 @@ class Dispatcher:
         with session_scope(self.engine) as session:
             result = session.execute(
                 update(Delivery)
-                .where(Delivery.status == SENDING, Delivery.claimed_by != self.owner)  # type: ignore[arg-type]
+                .where(col(Delivery.status) == SENDING, col(Delivery.claimed_by) != self.owner)
                 .values(status=PENDING, claimed_by=None, last_error="recovered after the dispatcher stopped")
             )
-            return result.rowcount  # type: ignore[attr-defined, no-any-return]
+            return affected(result)
 
     def claim(self, limit: int) -> list[Delivery]:
         """Mark up to ``limit`` due rows as ours, in one short committed transaction."""
         now = self.clock.now()
         due = (
-            select(Delivery.id)
-            .where(Delivery.status == PENDING, Delivery.available_at <= now)  # type: ignore[arg-type]
-            .order_by(Delivery.available_at, Delivery.id)
+            select(col(Delivery.id))
+            .where(col(Delivery.status) == PENDING, col(Delivery.available_at) <= now)
+            .order_by(col(Delivery.available_at), col(Delivery.id))
             .limit(limit)
         )
         if self.is_postgres:
@@ -315,9 +350,9 @@ class Dispatcher:
             ids = list(
                 session.execute(
                     update(Delivery)
-                    .where(Delivery.id.in_(due.scalar_subquery()), Delivery.status == PENDING)  # type: ignore[union-attr]
+                    .where(col(Delivery.id).in_(due.scalar_subquery()), col(Delivery.status) == PENDING)
                     .values(status=SENDING, claimed_by=self.owner, claimed_at=now)
-                    .returning(Delivery.id)
+                    .returning(col(Delivery.id))
                 ).scalars()
             )
             if not ids:
@@ -334,7 +369,7 @@ class Dispatcher:
 
         async def worker() -> None:
             nonlocal sent
-            while queue:
+            while queue and not self.stopping:
                 row = self._next_ready(queue)
                 if row is None:
                     waits = [self.pacer.chat_wait(r.chat_id) for r in queue if r.chat_id not in self._busy]
@@ -353,6 +388,8 @@ class Dispatcher:
                     self._answered.set()
 
         await asyncio.gather(*(worker() for _ in range(max(1, min(self.concurrency, len(rows))))))
+        if queue:  # stopped: what was claimed and not started goes back now, not after a takeover
+            await asyncio.to_thread(self.release_claims)
         return sent
 
     def _next_ready(self, queue: deque[Delivery]) -> Delivery | None:
@@ -368,16 +405,16 @@ class Dispatcher:
         sub_ids = {r.subscription_id for r in rows if r.subscription_id is not None}
         keys = {(r.chat_id, r.occurrence_key, r.lead) for r in rows if r.kind == "reminder"}
         with self.engine.connect() as conn:
-            active = set(conn.execute(
-                select(Subscription.id).where(Subscription.id.in_(sub_ids), Subscription.active.is_(True))  # type: ignore[union-attr, attr-defined]
-            ).scalars()) if sub_ids else set()
+            active: set[int] = {i for i in conn.execute(
+                select(col(Subscription.id)).where(col(Subscription.id).in_(sub_ids), col(Subscription.active).is_(True))
+            ).scalars() if i is not None} if sub_ids else set()
             done: set[tuple[int, str, str]] = set()
             if keys:
                 chats = {k[0] for k in keys}
                 found = conn.execute(
-                    select(Delivery.chat_id, Delivery.occurrence_key, Delivery.lead).where(
-                        Delivery.chat_id.in_(chats), Delivery.kind == "reminder",  # type: ignore[attr-defined]
-                        Delivery.status.in_((SENT, UNKNOWN)),  # type: ignore[attr-defined]
+                    select(col(Delivery.chat_id), col(Delivery.occurrence_key), col(Delivery.lead)).where(
+                        col(Delivery.chat_id).in_(chats), col(Delivery.kind) == "reminder",
+                        col(Delivery.status).in_((SENT, UNKNOWN)),
                     )
                 )
                 done = {(c, o, lead) for c, o, lead in found if (c, o, lead) in keys}
@@ -465,7 +502,7 @@ class Dispatcher:
     ) -> None:
         values: dict[str, object] = {"status": status, "late": row.late, "chat_id": row.chat_id}
         if attempt:
-            values["attempts"] = Delivery.attempts + 1
+            values["attempts"] = col(Delivery.attempts) + 1
         if sent_at is not None:
             values["sent_at"] = sent_at
         if message_id is not None:
@@ -474,8 +511,9 @@ class Dispatcher:
             values["last_error"] = error[:1000]
         with self.engine.begin() as conn:  # one short transaction per message: a crash loses at most the in-flight
             conn.execute(
-                update(Delivery).where(Delivery.id == row.id, Delivery.claimed_by == self.owner).values(**values)  # type: ignore[arg-type]
+                update(Delivery).where(col(Delivery.id) == row.id, col(Delivery.claimed_by) == self.owner).values(**values)
             )
+        metrics.count_reminder(status)
 
     def _retry(self, row: Delivery, error: str) -> None:
         attempts = row.attempts + 1
@@ -486,7 +524,8 @@ class Dispatcher:
         with session_scope(self.engine) as session:
             session.execute(
                 update(Delivery)
-                .where(Delivery.id == row.id, Delivery.claimed_by == self.owner)  # type: ignore[arg-type]
+                .where(col(Delivery.id) == row.id, col(Delivery.claimed_by) == self.owner)
                 .values(status=PENDING, attempts=attempts, claimed_by=None, last_error=error[:1000],
                         available_at=self.clock.now() + delay)
             )
+        metrics.count_reminder("retry")

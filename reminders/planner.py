@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from bot.kernel.occurrences import Lead, Occurrence, due_at, occurrences, parse_leads
 from reminders.models import PENDING, SKIPPED, DigestSetting, PlannerState, Subscription
@@ -143,20 +144,20 @@ def plan(
     hi = hi or now + AHEAD
     stats = PlanStats()
     query = (
-        select(Subscription.id, Subscription.user_id, Subscription.chat_id, Subscription.target_kind,  # type: ignore[call-overload]
-               Subscription.target, Subscription.leads, Subscription.created_at, User.timezone)
-        .outerjoin(User, User.id == Subscription.user_id)  # type: ignore[arg-type]
-        .where(Subscription.active.is_(True))  # type: ignore[attr-defined]
+        select(col(Subscription.id), col(Subscription.user_id), col(Subscription.chat_id), col(Subscription.target_kind),
+               col(Subscription.target), col(Subscription.leads), col(Subscription.created_at), col(User.timezone))
+        .outerjoin(User, col(User.id) == col(Subscription.user_id))
+        .where(col(Subscription.active).is_(True))
     )
     if subscription_ids is not None:
         ids = list(subscription_ids)
         if not ids:
             return stats
-        query = query.where(Subscription.id.in_(ids))  # type: ignore[union-attr]
+        query = query.where(col(Subscription.id).in_(ids))
     groups: dict[tuple[str, str, str, str], _Group] = defaultdict(_Group)
     with engine.connect() as conn:
         for sub_id, user_id, chat_id, kind, target, leads, created, zone in conn.execute(query):
-            groups[(kind, target, leads, zone or default_zone)].rows.append((sub_id, user_id, chat_id, aware(created)))
+            groups[(kind, target, leads, zone or default_zone)].rows.append((int(sub_id or 0), user_id, chat_id, aware(created)))
             stats.subscriptions += 1
 
     lead_cache: dict[str, tuple[Lead, ...]] = {}
@@ -168,8 +169,8 @@ def plan(
     out: list[tuple[object, ...]] = []
     stamp = _stamp_for(engine)
     for (kind, target, leads_text, zone), group in groups.items():
-        leads = _leads(leads_text, lead_cache)
-        for occurrence, lead, due in _candidates(catalog, kind, target, leads, zone, window, occurrence_cache):
+        lead_set = _leads(leads_text, lead_cache)
+        for occurrence, lead, due in _candidates(catalog, kind, target, lead_set, zone, window, occurrence_cache):
             if due > hi or (lo is not None and due <= lo):
                 continue
             starts = occurrence.starts_at.astimezone(dt.UTC)
@@ -204,8 +205,8 @@ def plan_digests(
     A digest that was due while the bot was down is not sent late: tomorrow's will come.
     """
     query = (
-        select(DigestSetting.user_id, DigestSetting.chat_id, DigestSetting.at, User.timezone)  # type: ignore[call-overload]
-        .outerjoin(User, User.id == DigestSetting.user_id)  # type: ignore[arg-type]
+        select(col(DigestSetting.user_id), col(DigestSetting.chat_id), col(DigestSetting.at), col(User.timezone))
+        .outerjoin(User, col(User.id) == col(DigestSetting.user_id))
         .where(DigestSetting.enabled.is_(True))  # type: ignore[attr-defined]
     )
     if user_ids is not None:

@@ -67,5 +67,9 @@ class Reminders:
             Job("reminders-dispatch", DISPATCH_EVERY, self.dispatch, first=0.5),
         ]
 
+    def stop(self) -> None:
+        """Graceful shutdown: claim and start nothing more; ``close`` then returns what was claimed."""
+        self.dispatcher.stop()
+
     def close(self) -> None:
         self.dispatcher.close()

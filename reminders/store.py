@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import delete, or_, update
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from reminders.models import PENDING, Delivery, DigestSetting, Subscription
+from store.db import affected
 
 ENTRY, CATEGORY, ALL = "entry", "category", "all"
 
@@ -23,7 +24,7 @@ def subscribe(
     """Follow a target (or change the lead times of an existing subscription); True if it is new."""
     existing = session.exec(
         select(Subscription).where(
-            Subscription.chat_id == chat_id, Subscription.target_kind == target_kind, Subscription.target == target
+            col(Subscription.chat_id) == chat_id, col(Subscription.target_kind) == target_kind, col(Subscription.target) == target
         )
     ).first()
     if existing is not None:
@@ -76,41 +77,41 @@ def drop_pending(
     Deleting rather than marking them cancelled matters: a re-subscription or a new time zone
     must be able to plan the same subscription × occurrence × lead again.
     """
-    query = delete(Delivery).where(Delivery.status == PENDING, Delivery.kind.in_(("reminder", "snooze")))  # type: ignore[attr-defined]
+    query = delete(Delivery).where(col(Delivery.status) == PENDING, col(Delivery.kind).in_(("reminder", "snooze")))
     if subscription_ids is not None:
         query = query.where(Delivery.subscription_id.in_(subscription_ids))  # type: ignore[union-attr]
     if chat_id is not None:
-        query = query.where(Delivery.chat_id == chat_id)
+        query = query.where(col(Delivery.chat_id) == chat_id)
     if user_id is not None:
-        query = query.where(Delivery.user_id == user_id)
+        query = query.where(col(Delivery.user_id) == user_id)
     if entry_ids is not None:
-        query = query.where(Delivery.entry_id.in_(entry_ids))  # type: ignore[union-attr]
+        query = query.where(col(Delivery.entry_id).in_(entry_ids))
     if due_after is not None:
-        query = query.where(Delivery.due_at > due_after)
-    return session.execute(query).rowcount  # type: ignore[attr-defined, no-any-return]
+        query = query.where(col(Delivery.due_at) > due_after)
+    return affected(session.execute(query))
 
 
 def deactivate_chat(*, session: Session, chat_id: int, reason: str) -> int:
     """The chat is gone (blocked, deactivated, not found): stop everything addressed to it."""
-    count = session.execute(  # type: ignore[call-overload]
+    count = affected(session.execute(
         update(Subscription)
-        .where(Subscription.chat_id == chat_id, Subscription.active.is_(True))  # type: ignore[attr-defined]
+        .where(col(Subscription.chat_id) == chat_id, col(Subscription.active).is_(True))
         .values(active=False, inactive_reason=reason)
-    ).rowcount
-    session.execute(update(DigestSetting).where(DigestSetting.chat_id == chat_id).values(enabled=False))  # type: ignore[call-overload]
-    session.execute(  # type: ignore[call-overload]
-        delete(Delivery).where(Delivery.chat_id == chat_id, Delivery.status == PENDING)
+    ))
+    session.execute(update(DigestSetting).where(col(DigestSetting.chat_id) == chat_id).values(enabled=False))
+    session.execute(
+        delete(Delivery).where(col(Delivery.chat_id) == chat_id, col(Delivery.status) == PENDING)
     )
-    return count  # type: ignore[no-any-return]
+    return count
 
 
 def migrate_chat(*, session: Session, old_chat_id: int, new_chat_id: int) -> None:
     """A group became a supergroup: everything addressed to the old id now goes to the new one."""
-    session.execute(update(Subscription).where(Subscription.chat_id == old_chat_id).values(chat_id=new_chat_id))  # type: ignore[call-overload]
-    session.execute(update(DigestSetting).where(DigestSetting.chat_id == old_chat_id).values(chat_id=new_chat_id))  # type: ignore[call-overload]
-    session.execute(  # type: ignore[call-overload]
+    session.execute(update(Subscription).where(col(Subscription.chat_id) == old_chat_id).values(chat_id=new_chat_id))
+    session.execute(update(DigestSetting).where(col(DigestSetting.chat_id) == old_chat_id).values(chat_id=new_chat_id))
+    session.execute(
         update(Delivery)
-        .where(Delivery.chat_id == old_chat_id, Delivery.status.in_((PENDING, "sending")))  # type: ignore[attr-defined]
+        .where(col(Delivery.chat_id) == old_chat_id, col(Delivery.status).in_((PENDING, "sending")))
         .values(chat_id=new_chat_id)
     )
 
@@ -124,8 +125,8 @@ def set_digest(*, session: Session, user_id: int, chat_id: int, enabled: bool, a
         setting.at = at
     session.add(setting)
     if not enabled:
-        session.execute(  # type: ignore[call-overload]
-            delete(Delivery).where(Delivery.user_id == user_id, Delivery.kind == "digest", Delivery.status == PENDING)
+        session.execute(
+            delete(Delivery).where(col(Delivery.user_id) == user_id, col(Delivery.kind) == "digest", col(Delivery.status) == PENDING)
         )
     session.flush()
     return setting
@@ -149,7 +150,7 @@ def forget_user(*, session: Session, user_id: int) -> dict[str, int]:
             conditions.append(table.c.id == user_id)
         if not conditions:
             continue
-        count = session.execute(delete(table).where(or_(*conditions))).rowcount  # type: ignore[attr-defined]
+        count = affected(session.execute(delete(table).where(or_(*conditions))))
         if count:
             deleted[table.name] = count
     return deleted

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from bot.kernel.callbacks import SnoozeButton, UnsubscribeButton
 from bot.kernel.cards import cite
@@ -123,7 +124,8 @@ def change_reply(payload: dict[str, object], lang: str) -> Reply:
     """One notice per subscriber and content change: what moved or disappeared."""
     _ = gettext_for(lang)
     lines = [f"📢 <b>{_('Calendar change')}</b>"]
-    for change in payload.get("changes", []):  # type: ignore[union-attr]
+    changes = payload.get("changes", [])
+    for change in changes if isinstance(changes, list) else []:
         names = change["names"]
         name = esc((names.get("zh") if lang == "zh" else names.get("en")) or names.get("zh") or names.get("en") or change["entry"])
         old, new = change.get("old"), change.get("new")
@@ -170,7 +172,7 @@ class Renderer:
         ids = {r.user_id for r in rows}
         with self.engine.connect() as conn:
             found = {uid: (lang, zone) for uid, lang, zone in
-                     conn.execute(select(User.id, User.language, User.timezone).where(User.id.in_(ids)))}  # type: ignore[attr-defined]
+                     conn.execute(select(col(User.id), col(User.language), col(User.timezone)).where(col(User.id).in_(ids)))}
         self._readers = {uid: ((found.get(uid) or (None, None))[0] or self.default_lang,
                                (found.get(uid) or (None, None))[1] or self.default_zone) for uid in ids}
 
@@ -193,8 +195,8 @@ class Renderer:
                 subs = subscriptions_of(session=session, user_id=row.user_id)
             followed: dict[str, Entry] = {}
             for sub in subs:
-                for entry in entries_for(catalog, sub.target_kind, sub.target):
-                    followed[entry.id] = entry
+                for covered in entries_for(catalog, sub.target_kind, sub.target):
+                    followed[covered.id] = covered
             return digest_reply(list(followed.values()), now, lang, zone)
         entry = catalog.entries.get(row.entry_id or "")
         if entry is None:

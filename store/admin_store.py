@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import stat
+import struct
 import zipfile
 from pathlib import Path, PurePosixPath
 
@@ -23,6 +24,7 @@ from store.admin_models import AdminUser, AuditEntry, ContentSnapshot, RollbackM
 from store.content import MAX_FILE_BYTES, ContentError
 from store.content import content_files as store_content_files
 from store.models import ContentVersion
+from store.unzip import MemberInvalid, MemberTooLarge, read_member
 
 MAX_ZIP_BYTES = 10_000_000  # an uploaded zip; the whole content directory is a few hundred KB
 MAX_UNPACKED_BYTES = 20_000_000  # all members together, against zip bombs
@@ -128,7 +130,7 @@ def previous_version(*, session: Session) -> ContentVersion | None:
     origin = _origin(session, live)
     query = (
         select(ContentVersion)
-        .where(col(ContentVersion.id) < origin.id, ContentVersion.digest != live.digest)
+        .where(col(ContentVersion.id) < origin.id, col(ContentVersion.digest) != live.digest)
         .order_by(col(ContentVersion.id).desc())
     )
     for candidate in session.exec(query):
@@ -177,7 +179,7 @@ def copy_content(source: Path, target: Path) -> None:
 
 def restore_archive(archive: bytes, target: Path) -> list[ContentError]:
     """Unpack a snapshot (or an upload) into ``target``, with the same checks as an upload."""
-    return unpack_zip(archive, target, replace_entries=True)
+    return unpack_zip(archive, target, replace_entries=True, name="snapshot")
 
 
 def _member_problem(info: zipfile.ZipInfo) -> str | None:
@@ -210,20 +212,23 @@ def _target_path(rel: str) -> str | None:
     return None
 
 
-def unpack_zip(data: bytes, target: Path, *, replace_entries: bool) -> list[ContentError]:
+def unpack_zip(data: bytes, target: Path, *, replace_entries: bool, name: str = "upload") -> list[ContentError]:
     """Write the files of a content zip into ``target``; refuse anything unsafe, write nothing then.
 
     Only YAML and text files at the places the bot reads are accepted. A single top folder
     (``content/…``, as zipping the folder gives) is stripped. When the zip holds entry files,
     they replace ``target/entries`` entirely, so an entry file left out of the zip is removed.
+    Members are inflated with their real size bounded (``store.unzip``), so a zip whose headers
+    lie stops at the limit; a corrupt or truncated archive is an "invalid file" error named
+    after ``name`` (the uploaded file) or the member.
     """
     errors: list[ContentError] = []
     if len(data) > MAX_ZIP_BYTES:
-        return [ContentError("upload", f"the zip is {len(data)} bytes; at most {MAX_ZIP_BYTES}")]
+        return [ContentError(name, f"the zip is {len(data)} bytes; at most {MAX_ZIP_BYTES}")]
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        return [ContentError("upload", "not a valid zip file")]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OverflowError, struct.error) as exc:
+        return [ContentError(name, f"invalid file: not a valid zip file ({exc})")]
     with archive:
         infos = [
             i for i in archive.infolist()
@@ -231,9 +236,9 @@ def unpack_zip(data: bytes, target: Path, *, replace_entries: bool) -> list[Cont
             and not i.filename.startswith(f"{HISTORY}/") and f"/{HISTORY}/" not in i.filename
         ]
         if len(infos) > MAX_MEMBERS:
-            return [ContentError("upload", f"the zip has {len(infos)} files; at most {MAX_MEMBERS}")]
+            return [ContentError(name, f"the zip has {len(infos)} files; at most {MAX_MEMBERS}")]
         if sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
-            return [ContentError("upload", f"the zip unpacks to more than {MAX_UNPACKED_BYTES} bytes")]
+            return [ContentError(name, f"the zip unpacks to more than {MAX_UNPACKED_BYTES} bytes")]
         for info in infos:
             problem = _member_problem(info)
             if problem:
@@ -261,10 +266,24 @@ def unpack_zip(data: bytes, target: Path, *, replace_entries: bool) -> list[Cont
                 continue
             planned.append((info, place))
         contents: dict[str, bytes] = {}
+        total = 0
         for info, place in planned:
-            raw = archive.read(info)
-            if len(raw) > MAX_FILE_BYTES:  # the header may lie about the size
-                errors.append(ContentError(info.filename, f"file is larger than {MAX_FILE_BYTES} bytes"))
+            room = MAX_UNPACKED_BYTES - total
+            try:
+                raw = read_member(data, info, min(MAX_FILE_BYTES, room))
+            except MemberTooLarge:  # the header lied about the size: reading stopped at the limit
+                if room < MAX_FILE_BYTES:
+                    return [ContentError(name, f"the zip unpacks to more than {MAX_UNPACKED_BYTES} bytes")]
+                errors.append(ContentError(
+                    info.filename, f"invalid file: it inflates to more than {MAX_FILE_BYTES} bytes although "
+                    f"its zip header says {info.file_size}"))
+                continue
+            except MemberInvalid as exc:
+                errors.append(ContentError(info.filename, f"invalid file: {exc}"))
+                continue
+            total += len(raw)
+            if place in contents:
+                errors.append(ContentError(info.filename, "this file is in the zip twice"))
                 continue
             try:
                 raw.decode("utf-8")
@@ -275,7 +294,7 @@ def unpack_zip(data: bytes, target: Path, *, replace_entries: bool) -> list[Cont
     if errors:
         return errors
     if not contents:
-        return [ContentError("upload", "the zip holds no content files")]
+        return [ContentError(name, "the zip holds no content files")]
     if replace_entries and any(p.startswith("entries/") for p in contents):
         for old in (target / "entries").glob("*.yaml") if (target / "entries").is_dir() else []:
             old.unlink()

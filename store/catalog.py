@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from store.models import AliasRow, ContentVersion, DocumentRow, EntryRow, GlossaryRow, ParagraphRow
 from store.normalize import compact, fold, parse_identifier, strip_kind_words
@@ -100,14 +100,14 @@ class Catalog:
             row.id: SourceDocument.model_validate_json(row.data) for row in session.exec(select(DocumentRow))
         }
         paragraphs: dict[str, list[Paragraph]] = defaultdict(list)
-        rows = session.exec(select(ParagraphRow).order_by(ParagraphRow.doc_id, ParagraphRow.position))
+        rows = session.exec(select(ParagraphRow).order_by(col(ParagraphRow.doc_id), col(ParagraphRow.position)))
         for p in rows:
             paragraphs[p.doc_id].append(Paragraph(p.number, p.text, p.raw))
         glossary = [
             GlossaryTerm.model_validate(json.loads(row.data))
-            for row in session.exec(select(GlossaryRow).order_by(GlossaryRow.position))
+            for row in session.exec(select(GlossaryRow).order_by(col(GlossaryRow.position)))
         ]
-        latest = session.exec(select(ContentVersion).order_by(ContentVersion.id.desc()).limit(1)).first()  # type: ignore[union-attr]
+        latest = session.exec(select(ContentVersion).order_by(col(ContentVersion.id).desc()).limit(1)).first()
         return cls(entries, documents, dict(paragraphs), glossary, dict(aliases), latest.digest if latest else "")
 
     # -- lookups -----------------------------------------------------------------------------

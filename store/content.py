@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,7 +20,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from store import safeyaml
 from store.paragraphs import Paragraph, cover_text, split_paragraphs
+from store.safeyaml import YamlRefused
 from store.schema import COVER, Entry, GlossaryFile, GlossaryTerm, SourceDocument
 
 MAX_TEXT = 1500  # characters in one text field; a reply must stay far below Telegram's 4096
@@ -42,7 +45,7 @@ class ContentError:
         what = " ".join(
             part for part in (f"[{self.entry}]" if self.entry else "", self.field or "") if part
         )
-        return f"{where} {what}: {self.message}".replace("  ", " ")
+        return f"{where}{' ' + what if what else ''}: {self.message}"
 
 
 class ContentInvalid(Exception):
@@ -92,6 +95,8 @@ class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignor
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    if time.monotonic() > getattr(loader, "deadline", float("inf")):
+        raise YamlRefused(None, None, "the file takes too long to read", node.start_mark)
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
@@ -119,9 +124,12 @@ def _read_yaml(path: Path, rel: str, errors: list[ContentError]) -> Any:
         if path.stat().st_size > MAX_FILE_BYTES:
             errors.append(ContentError(rel, f"file is larger than {MAX_FILE_BYTES} bytes"))
             return None
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+        return safeyaml.load(path.read_text(encoding="utf-8"), _LineLoader)
     except UnicodeDecodeError:
         errors.append(ContentError(rel, "not UTF-8 text"))
+    except YamlRefused as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        errors.append(ContentError(rel, str(exc.problem), line=line))
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         errors.append(ContentError(rel, f"malformed YAML: {exc.problem}", line=line))

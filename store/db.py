@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
 #: Modules that define tables; importing them registers their tables in SQLModel.metadata.
@@ -65,3 +65,8 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def affected(result: object) -> int:
+    """How many rows an UPDATE or DELETE touched (``Session.execute`` is typed without ``rowcount``)."""
+    return int(result.rowcount) if isinstance(result, CursorResult) else 0

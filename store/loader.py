@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from store.aliases import entry_aliases
 from store.content import Content
@@ -54,7 +56,8 @@ def diff_content(session: Session, content: Content) -> ContentDiff:
     return diff
 
 
-def _sync(session: Session, model: type, wanted: dict[tuple, dict], key_of) -> None:  # type: ignore[type-arg, no-untyped-def]
+def _sync(session: Session, model: type[SQLModel], wanted: dict[tuple[Any, ...], dict[str, Any]],
+          key_of: Callable[[Any], tuple[Any, ...]]) -> None:
     """Insert, update and delete rows of ``model`` so that they equal ``wanted``."""
     existing = {key_of(row): row for row in session.exec(select(model))}
     for key, values in wanted.items():
@@ -78,7 +81,7 @@ def apply_content(session: Session, content: Content, *, applied_by: str, now: d
          for e in content.entries.values()},
         lambda r: (r.id,),
     )
-    aliases: dict[tuple, dict] = {}  # type: ignore[type-arg]
+    aliases: dict[tuple, dict] = {}
     for entry in content.entries.values():
         for alias, key in entry_aliases(entry):
             aliases.setdefault((entry.id, key), {"entry_id": entry.id, "key": key, "alias": alias})

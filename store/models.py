@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Text
 from sqlmodel import Field, SQLModel
 
 
-def utc_column(nullable: bool = False) -> Column:  # type: ignore[type-arg]
+def utc_column(nullable: bool = False) -> Column:
     """A timezone-aware timestamp column (PostgreSQL timestamptz; SQLite keeps the offset as text)."""
     return Column(DateTime(timezone=True), nullable=nullable)
 

@@ -32,14 +32,16 @@ import tantivy
 from rapidfuzz import fuzz, process
 
 from store.catalog import Catalog
+from store.glosses import GlossBuilder, GlossMap, dictionary_version, english_words, load_dictionary, stem
 from store.normalize import compact, fold, parse_identifier, strip_kind_words
 from store.schema import Entry, GlossaryTerm
-from store.tokenize import STOPWORDS, TOKENIZER_VERSION, Segmenter, segmenter
+from store.tokenize import STOPWORDS, TOKENIZER_VERSION, Segmenter, light_stem, segmenter
 
 log = logging.getLogger(__name__)
 
-INDEX_FORMAT = "3"
+INDEX_FORMAT = "4"
 TABLE_FILE = "table.json"
+GLOSS_FILE = "glosses.json"
 KEEP_OLD_INDEXES = 2
 KEY_BOOST = 1000.0  # an identifier typed exactly: its entry comes first
 KEY_TOKEN_BOOST = 20.0  # an identifier among other words
@@ -61,10 +63,19 @@ COVERAGE_FLOOR = 0.2
 COVERAGE_POWER = 1.0
 PHRASE_BONUS = 1.5
 PHRASE_MIN = 4  # characters: shorter runs are single words, already weighed by BM25
+ENGLISH_VIA_GLOSSES = 1.0
+EN_BOOST = 1.0  # English words against the English view (glosses) of every text
+EN_COVERED_WEIGHT = 0.6  # English words a glossary phrase already translated
+EXPANSION_COMMON_SHARE = 0.2  # a glossary translation in more texts than this is left out of scoring
+EN_COMMON_SHARE = 0.2  # likewise an English stem (habitat: 人居 is in most paragraphs)
+EN_COVERAGE_SHARE = 0.5  # …but it still counts towards coverage unless even more texts hold it
 
 _LATIN_WORD = re.compile(r"^[a-z][a-z-]{3,}$")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]{3,}")
 _DIGIT = re.compile(r"\d")
+_WORDS = re.compile(r"(?<![a-z0-9])[a-z][a-z-]*(?![a-z0-9])")
+# Where a Chinese form meets digits or Latin letters the documents often put a space (地方 2030 联盟).
+_SCRIPT_BOUNDARY = re.compile(r"(?<=[\u3400-\u9fff])(?=[0-9a-z])|(?<=[0-9a-z])(?=[\u3400-\u9fff])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +165,9 @@ def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     # Tokens arrive pre-segmented and folded: the whitespace tokenizer only splits them.
     builder.add_text_field("body", tokenizer_name="whitespace", index_option="freq")
+    # The English view of every text: stems of its Chinese words' dictionary glosses and of its own
+    # English words (store.glosses), so that an English question reaches a Chinese paragraph.
+    builder.add_text_field("en", tokenizer_name="whitespace", index_option="freq")
     # Exact-match keys of entries (compacted aliases, numbers): an identifier typed in a question
     # lands on its entry without the catalog's fuzzy resolution, which costs more than the search.
     builder.add_text_field("key", tokenizer_name="raw", index_option="basic")
@@ -164,7 +178,7 @@ def _schema() -> tantivy.Schema:
 def index_key(catalog: Catalog, words: Iterable[str]) -> str:
     """What the index depends on: content version, tokenizer rules and the segmenter's extra words."""
     digest = hashlib.sha256()
-    for part in (INDEX_FORMAT, TOKENIZER_VERSION, catalog.version, *sorted(words)):
+    for part in (INDEX_FORMAT, TOKENIZER_VERSION, dictionary_version(), catalog.version, *sorted(words)):
         digest.update(part.encode())
         digest.update(b"\0")
     if not catalog.version:
@@ -189,6 +203,7 @@ class SearchIndex:
     _index: tantivy.Index
     _table: list[tuple[str, str, str]]  # pos -> ("e", entry id, "") or ("p", doc, number)
     _vocab: dict[str, int]  # token -> number of documents, for typo repair
+    _glosses: GlossMap
     _latin: list[str] = field(default_factory=list)
     _searcher: tantivy.Searcher | None = None
     #: True when opened from a persisted index (no segmentation done in this process).
@@ -211,7 +226,7 @@ class SearchIndex:
                 if len(key) >= NAMED_MIN:
                     self._alias_keys.setdefault(key[:2], []).append((key, e.id))
         self._entry_text = {
-            e.id: fold.__wrapped__(_entry_title(e, self.catalog.aliases.get(e.id, [])) + " " + _entry_body(e))  # type: ignore[attr-defined]
+            e.id: fold.__wrapped__(_entry_title(e, self.catalog.aliases.get(e.id, [])) + " " + _entry_body(e))
             for e in self.catalog.entries.values()
         }
         self._latin = sorted({t for t in self._vocab if _LATIN_WORD.match(t)} | {w for w in self.glossary.words if _LATIN_WORD.match(w)})
@@ -250,7 +265,7 @@ class SearchIndex:
     @classmethod
     def _documents(
         cls, catalog: Catalog, seg: Segmenter
-    ) -> Iterable[tuple[tuple[str, str, str], str, str, list[str]]]:
+    ) -> Iterable[tuple[tuple[str, str, str], str, str, list[str], str]]:
         for entry in catalog.entries.values():
             aliases = catalog.aliases.get(entry.id, [])
             # Names and summary share one field with the paragraphs, so that a word's rarity is
@@ -261,11 +276,11 @@ class SearchIndex:
             if entry.number:
                 # "resolution 2/2" must prefer the resolution over decision 2/2 with the same number.
                 keys |= {entry.number, f"{entry.kind.value}:{entry.number}"}
-            keys = sorted(keys)
-            yield ("e", entry.id, ""), title, " ".join(seg.tokens(_entry_body(entry))), keys
+            raw = f"{_entry_title(entry, aliases)} {_entry_body(entry)}"
+            yield ("e", entry.id, ""), title, " ".join(seg.tokens(_entry_body(entry))), sorted(keys), raw
         for doc, paragraphs in catalog.paragraphs.items():
             for paragraph in paragraphs:
-                yield ("p", doc, paragraph.number), "", " ".join(seg.tokens(paragraph.text)), []
+                yield ("p", doc, paragraph.number), "", " ".join(seg.tokens(paragraph.text)), [], paragraph.text
 
     @classmethod
     def _build(cls, catalog: Catalog, seg: Segmenter, glossary: Glossary, key: str, path: Path | None) -> SearchIndex:
@@ -276,9 +291,14 @@ class SearchIndex:
         writer = index.writer(heap_size=96_000_000, num_threads=1)
         table: list[tuple[str, str, str]] = []
         vocab: Counter[str] = Counter()
-        for pos, (ref, title, body, keys) in enumerate(cls._documents(catalog, seg)):
+        # The whole dictionary lives only while the index is built; the index keeps the glosses of
+        # the words it met.
+        builder = GlossBuilder(load_dictionary(), glossary.zh_to_en)
+        for pos, (ref, title, body, keys, raw) in enumerate(cls._documents(catalog, seg)):
             document = tantivy.Document()
             document.add_text("body", f"{title} {body}" if title else body)
+            tokens = [*title.split(), *body.split()]
+            document.add_text("en", " ".join(builder.english_view(raw, tokens)))
             for key_text in keys:
                 if key_text:
                     document.add_text("key", key_text)
@@ -288,10 +308,12 @@ class SearchIndex:
             vocab.update(set(title.split()) | set(body.split()))
         writer.commit()
         writer.wait_merging_threads()
+        glosses = builder.result()
         if path is not None:
             payload = {"key": key, "table": table, "vocab": {t: n for t, n in vocab.items() if len(t) >= 2}}
             (path / TABLE_FILE).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-        return cls(catalog, seg, glossary, key, index, table, dict(vocab))
+            (path / GLOSS_FILE).write_text(json.dumps(glosses.to_json(), ensure_ascii=False), encoding="utf-8")
+        return cls(catalog, seg, glossary, key, index, table, dict(vocab), glosses)
 
     @classmethod
     def _load(cls, catalog: Catalog, seg: Segmenter, glossary: Glossary, key: str, path: Path) -> SearchIndex:
@@ -299,23 +321,26 @@ class SearchIndex:
         if payload.get("key") != key:
             raise ValueError("index key mismatch")
         table = [tuple(row) for row in payload["table"]]
-        index = cls(catalog, seg, glossary, key, tantivy.Index.open(str(path)), table, payload["vocab"])  # type: ignore[arg-type]
+        glosses = GlossMap.from_json(json.loads((path / GLOSS_FILE).read_text(encoding="utf-8")))
+        index = cls(catalog, seg, glossary, key, tantivy.Index.open(str(path)), table, payload["vocab"], glosses)
         index.from_disk = True
         return index
 
     # -- querying ------------------------------------------------------------------------------
 
-    def query_terms(self, text: str) -> tuple[dict[str, float], list[tuple[str, str]]]:
-        """Weighted tokens for ``text``: what was typed, glossary translations, typo repairs."""
+    def query_terms(self, text: str) -> tuple[dict[str, float], dict[str, float], list[tuple[str, str]]]:
+        """Weighted tokens for ``text``: body tokens (typed, glossary translations, typo repairs),
+        English stems for the glosses, and the repairs made."""
         folded = fold(text)
         weights: dict[str, float] = {}
+        english: dict[str, float] = {}
 
-        def add(tokens: Iterable[str], weight: float) -> None:
+        def add(tokens: Iterable[str], weight: float, into: dict[str, float] = weights) -> None:
             for token in tokens:
-                if weights.get(token, 0.0) < weight:
-                    weights[token] = weight
+                if into.get(token, 0.0) < weight:
+                    into[token] = weight
 
-        stripped = strip_question(folded)
+        stripped, repaired = self._repaired(strip_question(folded))
         matches = self.glossary.matches(stripped)
         # English words the glossary translated: the Chinese forms carry the meaning into the
         # (Chinese) documents; the English words themselves only reach English entry names, so
@@ -327,30 +352,71 @@ class SearchIndex:
         add(typed, 1.0)
         translated_tokens = self.segmenter.tokens(translated, folded=True) if translated.strip() else []
         add(translated_tokens, COVERED_WEIGHT)
+        add((stem(w) for w in english_words(uncovered)), 1.0, english)
+        add((stem(w) for w in english_words(translated)), EN_COVERED_WEIGHT, english)
+        total = self._num_docs()
+        common = EXPANSION_COMMON_SHARE * total
         for forms, _span in matches:
-            for term in forms:
-                # The whole translation counts fully; the shorter words inside it less, or 非正规现象
-                # would bring every paragraph that says 现象.
-                parts = self._term_tokens(term)
-                whole = term.replace(" ", "")
-                add([whole] if whole in parts else parts, EXPANSION_WEIGHT)
-                add(parts, EXPANSION_WEIGHT / 2)
-        typed = typed + translated_tokens
-        repaired: list[tuple[str, str]] = []
-        for token in typed:
-            if _LATIN_WORD.match(token) and token not in self._vocab and token not in self.glossary.words:
-                fixed = self._repair_latin(token)
-                if fixed:
-                    repaired.append((token, fixed))
-                    add([fixed], REPAIR_WEIGHT)
-                    for term in self.glossary.expand(fixed):
-                        add(self._term_tokens(term), REPAIR_WEIGHT)
+            expanded = [self._expansion(term) for term in forms]
+            # A translation most texts hold (人居署, in any of its forms) says nothing about which
+            # text answers: it is left out of scoring; so is a piece most texts hold (地方).
+            if sum(self._doc_freq("body", whole) for whole, _pieces in expanded if whole) <= common:
+                for whole, pieces in expanded:
+                    add([whole] if whole else [], EXPANSION_WEIGHT)
+                    add((p for p in pieces if self._doc_freq("body", p) <= common), EXPANSION_WEIGHT)
         for run in _CJK_RUN.findall(folded):
             fixed = self._repair_cjk(run)
             if fixed:
                 repaired.append((run, fixed))
                 add(self._term_tokens(fixed), REPAIR_WEIGHT)
-        return weights, repaired
+        return weights, english, repaired
+
+    def _repaired(self, folded: str) -> tuple[str, list[tuple[str, str]]]:
+        """``folded`` with its misspelt English words repaired, before the glossary reads it (so
+        "informal setlements" is translated as "informal settlements"), and what was repaired."""
+        repaired: list[tuple[str, str]] = []
+
+        def repair(match: re.Match[str]) -> str:
+            word = match.group()
+            token = light_stem(word)
+            if not _LATIN_WORD.match(token) or self._knows(token) or self._knows(word):
+                return word
+            fixed = self._repair_latin(token)
+            if not fixed:
+                return word
+            repaired.append((word, fixed))
+            return fixed
+
+        return _WORDS.sub(repair, folded), repaired
+
+    def _knows(self, word: str) -> bool:
+        """A real word, left as typed: the index, the glossary or the dictionary knows it."""
+        return word in self._vocab or word in self.glossary.words or self._glosses.knows(word)
+
+    def _num_docs(self) -> int:
+        return self._searcher.num_docs if self._searcher is not None else 0
+
+    def _doc_freq(self, field_name: str, token: str) -> int:
+        return self._searcher.doc_freq(field_name, token) if self._searcher is not None else 0
+
+    def _expansion(self, term: str) -> tuple[str | None, list[str]]:
+        """How a glossary form is searched: whole, as the texts hold it (not also its part-words:
+        联合国人类住区规划署 must not bring every 联合国 and 人类); where the texts write it with
+        spaces (地方 2030 联盟), its pieces."""
+        whole = term.replace(" ", "")
+        spaced = _SCRIPT_BOUNDARY.sub(" ", whole)
+        pieces = self._term_tokens(spaced) if spaced != whole else []
+        return (whole if self._doc_freq("body", whole) else None), pieces
+
+    def _informative(self, english: dict[str, float]) -> dict[str, float]:
+        """English stems some text holds, without those most texts hold (if any are left)."""
+        common = EN_COMMON_SHARE * self._num_docs()
+        freq = {s: self._doc_freq("en", s) for s in english}
+        kept = {s: w for s, w in english.items() if 0 < freq[s] <= common}
+        if not kept and english:
+            rarest = min((s for s in english if freq[s]), key=freq.__getitem__, default=None)
+            kept = {rarest: english[rarest]} if rarest else {}
+        return kept
 
     def _term_tokens(self, term: str) -> list[str]:
         """Tokens of a glossary or domain term: a fixed, small set, so segmented once and kept."""
@@ -390,13 +456,14 @@ class SearchIndex:
         return best[0] if best else None
 
     def _coverage(self, kind: str, a: str, b: str, eligible: Sequence[tuple[str, float, bool]],
-                  total: float, phrases: Sequence[str]) -> float:
+                  glossed: Sequence[tuple[re.Pattern[str], float]], total: float, phrases: Sequence[str]) -> float:
         """How much of the query a candidate holds, as a factor on its BM25 score.
 
         BM25 adds up the words a text matches, so a short entry name holding one common word can
         outscore the paragraph that holds all of them; weighting by the share of the query's words
         present (Lucene's old "coord") puts the paragraph that answers the whole question first.
-        A text holding a phrase of the query word for word (全球城市监测框架) gets a bonus.
+        A text holding a phrase of the query word for word (全球城市监测框架) gets a bonus. An
+        English word counts where the text holds it or a Chinese word that it glosses.
         """
         if kind == "e":
             text = self._entry_text.get(a, "")
@@ -413,6 +480,9 @@ class SearchIndex:
                 lowered = text.lower() if lowered is None else lowered
                 if token in lowered:
                     matched += weight
+        for pattern, weight in glossed:
+            if pattern.search(text):
+                matched += weight
         factor = (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * matched / total) ** COVERAGE_POWER if total else 1.0
         if phrases and (phrases[0] in text if len(phrases) == 1 else any(p in text for p in phrases)):
             factor *= PHRASE_BONUS
@@ -437,7 +507,7 @@ class SearchIndex:
         lifted.sort(key=lambda c: -c[0])
         return lifted
 
-    def _selective(self, weights: dict[str, float]) -> list[str]:
+    def _selective(self, weights: dict[str, float], field_name: str = "body") -> list[str]:
         """The query's words worth a posting-list walk: those in fewer than a fifth of the texts.
 
         A word in most texts (城市 at a hundred thousand paragraphs) adds almost nothing to BM25
@@ -446,26 +516,31 @@ class SearchIndex:
         """
         assert self._searcher is not None
         common = max(COMMON_MIN_DOCS, COMMON_SHARE * self._searcher.num_docs)
-        freq = {token: self._searcher.doc_freq("body", token) for token in weights}
+        freq = {token: self._searcher.doc_freq(field_name, token) for token in weights}
         kept = [token for token, n in freq.items() if 0 < n <= common]
         if not kept:
             kept = sorted((token for token, n in freq.items() if n), key=freq.__getitem__)[:2]
         return kept
 
-    def _named_in(self, key: str) -> set[str]:
-        """Entries whose full name or alias the question contains (人居大会第二届会议通过了……)."""
+    def _named_in(self, key: str) -> dict[str, str]:
+        """Entries whose full name or alias the question contains (人居大会第二届会议通过了……),
+        each with the alias found."""
         if len(key) < NAMED_MIN:
-            return set()
-        found: set[str] = set()
+            return {}
+        spans: list[tuple[int, int, str, str]] = []
         for i in range(len(key) - NAMED_MIN + 1):
             for alias, owner in self._alias_keys.get(key[i : i + 2], ()):
                 if key.startswith(alias, i):
-                    found.add(owner)
-        return found
+                    spans.append((i, i + len(alias), owner, alias))
+        # The longest name wins: "2019年世界城市日" names the 2019 observance, not also the day.
+        return {
+            owner: alias for a, b, owner, alias in spans
+            if not any(c <= a and b <= d and d - c > b - a for c, d, _other, _alias in spans)
+        }
 
     def search(self, text: str, limit: int = MAX_HITS) -> Results:
         """Entries and paragraphs for ``text``, best first; an identifier's own entry first."""
-        weights, repaired = self.query_terms(text)
+        weights, english, repaired = self.query_terms(text)
         hits: list[Hit] = []
         seen: set[str] = set()
         if self._searcher is not None:
@@ -479,35 +554,49 @@ class SearchIndex:
             for key_text in keys - {""}:
                 query = tantivy.Query.term_query(self._schema, "key", key_text)
                 clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, KEY_BOOST)))
-            # An identifier inside a question ("where will WUF12 be held") still names its entry.
+            stripped = strip_question(fold(text))
+            named = self._named_in(compact(stripped))
+            # An identifier inside a question ("where will WUF12 be held") still names its entry,
+            # unless it is part of a longer name the question holds (世界城市日 in 2019年世界城市日).
+            longer = [alias for alias in named.values() if len(alias) > NAMED_MIN]
             for token in {compact(t) for t in weights} - keys - {""}:
+                if any(token in alias and token != alias for alias in longer):
+                    continue
                 query = tantivy.Query.term_query(self._schema, "key", token)
                 clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, KEY_TOKEN_BOOST)))
-            for token in self._selective(weights):
+            # English words are searched through the English view (every text has one), not also
+            # in the body, where only entries hold English and so would always outrank paragraphs.
+            body = {t: w for t, w in weights.items() if not (ENGLISH_VIA_GLOSSES and english and _LATIN_WORD.match(t))}
+            for token in self._selective(body):
                 # "freq": BM25 needs term frequencies, not positions; reading positions is slower.
                 query = tantivy.Query.term_query(self._schema, "body", token, index_option="freq")
                 clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, weights[token])))
+            for token in self._informative(english):
+                query = tantivy.Query.term_query(self._schema, "en", token, index_option="freq")
+                clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, EN_BOOST * english[token])))
             found = self._searcher.search(tantivy.Query.boolean_query(clauses), CANDIDATES, count=False).hits if clauses else []
             positions = self._searcher.fast_field_values("pos", [address for _score, address in found]) if found else []
-            stripped = strip_question(fold(text))
             phrases = [run for run in _CJK_RUN.findall(stripped) if len(run) >= PHRASE_MIN]
             if len(stripped) >= PHRASE_MIN and stripped not in phrases:
                 phrases.append(stripped)
             # A phrase that contains another is only in a text if the shorter one is: keep the short.
             phrases = [p for p in phrases if not any(o != p and o in p for o in phrases)]
-            named = self._named_in(compact(stripped))
             # Numbers are left out of coverage: texts are compared unfolded (第二届 stays 第二届).
+            # English words count through their stems (below), not also as typed.
             eligible = [
                 (token, weight, token.isascii())
                 for token, weight in weights.items()
                 if weight >= COVERAGE_MIN_WEIGHT and len(token) >= 2 and not _DIGIT.search(token)
+                and not (english and _LATIN_WORD.match(token))
             ]
-            total = sum(weight for _t, weight, _a in eligible)
+            glossed = [(self._glosses.matcher(s), w) for s, w in english.items()
+                       if w >= COVERAGE_MIN_WEIGHT * 0.7 and self._doc_freq("en", s) <= EN_COVERAGE_SHARE * self._num_docs()]
+            total = sum(weight for _t, weight, _a in eligible) + sum(weight for _p, weight in glossed)
             candidates = []
             for (score, _address), pos in zip(found, positions, strict=True):
                 if pos is not None and pos < len(self._table):
-                    kind, a, b = self._table[pos]
-                    factor = self._coverage(kind, a, b, eligible, total, phrases)
+                    kind, a, b = self._table[int(pos)]
+                    factor = self._coverage(kind, a, b, eligible, glossed, total, phrases)
                     if kind == "e" and a in named:
                         factor *= NAMED_BONUS
                     candidates.append((score * factor, kind, a, b))

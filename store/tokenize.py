@@ -73,7 +73,7 @@ class Segmenter:
         """Teach jieba the domain's words (idempotent; folded so they match folded text)."""
         with self._lock:
             for word in words:
-                folded = fold.__wrapped__(word).replace(" ", "")  # type: ignore[attr-defined]
+                folded = fold.__wrapped__(word).replace(" ", "")
                 if len(folded) >= 2 and folded not in self._words and _CJK_RUN.search(folded):
                     self._jieba.add_word(folded, freq=max(self._jieba.suggest_freq(folded), 2000))
                     self._words.add(folded)
@@ -89,7 +89,7 @@ class Segmenter:
         hundred thousand paragraphs do not fill the query-sized cache of ``fold``.
         """
         if not folded:
-            text = fold.__wrapped__(text)  # type: ignore[attr-defined]
+            text = fold.__wrapped__(text)
         out: list[str] = []
         out.extend(_SYMBOL.findall(text))
         out.extend(_NUMBER_PAIR.findall(text))

@@ -53,6 +53,7 @@ __all__ = [
     "BOT_USERNAME",
     "TOKEN",
     "ApiError",
+    "WebhookPost",
     "Call",
     "FakeBotApi",
     "UploadedFile",
@@ -113,6 +114,15 @@ class Call:
     error_code: int | None = None
     description: str | None = None
     result: Any = None
+
+
+@dataclass
+class WebhookPost:
+    """One POST of an update to the bot's webhook: the HTTP status it got (0: no connection)."""
+
+    update_id: int
+    status: int
+    time: float
 
 
 @dataclass
@@ -243,12 +253,22 @@ class FakeBotApi:
         self.rate_limit_per_second = rate_limit_per_second
         self.validate = validate
         self.calls: list[Call] = []
+        #: (method, params) of every request as it arrives, before any injected delay: what is in flight
+        self.started: list[tuple[str, dict[str, Any]]] = []
         self.errors: list[ApiError] = []
         self.messages: dict[tuple[int | str, int], dict[str, Any]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.menu_buttons: dict[int | str | None, dict[str, Any]] = {}
         self.undelivered: list[dict[str, Any]] = []
         self.polls_waiting = 0  # getUpdates requests currently parked in a long poll
+        #: setWebhook's parameters while a webhook is set (then updates are POSTed, not polled)
+        self.webhook: dict[str, Any] | None = None
+        self.webhook_posts: list[WebhookPost] = []
+        #: seconds before an update the webhook refused is posted again (Telegram waits longer)
+        self.webhook_retry_delay = 0.2
+        self._webhook_tasks: list[asyncio.Task[None]] = []
+        self._webhook_retry_at: dict[int, float] = {}
+        self._webhook_in_flight: set[int] = set()
         self.bot_user: dict[str, Any] = {
             "id": int(token.split(":", 1)[0]) if token and token.split(":", 1)[0].isdigit() else BOT_ID,
             "is_bot": True,
@@ -280,6 +300,7 @@ class FakeBotApi:
         self._url: str | None = None
         self._handlers: dict[str, Callable[[str, dict[str, Any]], Awaitable[Any]]] = {
             "getme": self._get_me,
+            "setwebhook": self._set_webhook,
             "deletewebhook": self._delete_webhook,
             "getwebhookinfo": self._get_webhook_info,
             "getupdates": self._get_updates,
@@ -324,6 +345,7 @@ class FakeBotApi:
         """Wake pending long polls and delays first so shutdown never waits on them."""
         self._stopping.set()
         self._updates_signal.fire()
+        await self._stop_webhook()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -410,6 +432,21 @@ class FakeBotApi:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), remaining)
 
+    async def wait_started(self, method: str, chat_id: int | str | None = None, timeout: float = 5.0) -> dict[str, Any]:  # noqa: ASYNC109
+        """Wait until a request to ``method`` (for ``chat_id``) has arrived, answered or not; its params."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            event = self._calls_signal.event
+            for name, params in self.started:
+                if name.lower() == method.lower() and (chat_id is None or _chat_key(params.get("chat_id")) == _chat_key(chat_id)):
+                    return params
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(f"timed out after {timeout}s waiting for a {method} request (chat_id={chat_id})")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), remaining)
+
     def _timeout_report(self, method: str | None, count: int, chat_id: Any, timeout: float, got: int) -> str:
         lines = [f"timed out after {timeout}s waiting for {count} x {method} (chat_id={chat_id}); got {got}."]
         seen = [c for c in self.calls if c.method.lower() != "getupdates"]
@@ -440,6 +477,7 @@ class FakeBotApi:
     def clear(self) -> None:
         """Forget recorded calls, errors and send times (not messages, files or faults)."""
         self.calls.clear()
+        self.started.clear()
         self.errors.clear()
         self._send_times.clear()
 
@@ -733,6 +771,8 @@ class FakeBotApi:
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )
         params = await self._read_params(request)
+        self.started.append((method, params))
+        self._calls_signal.fire()
         low = method.lower()
         chat = _chat_key(params.get("chat_id"))
         delay = self._take(self._delays, low, chat)
@@ -900,16 +940,108 @@ class FakeBotApi:
     async def _get_me(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         return self.bot_user
 
+    async def _set_webhook(self, method: str, params: dict[str, Any]) -> bool:
+        """Telegram POSTs each update to ``url`` from now on, with ``secret_token`` in a header."""
+        url = params.get("url")
+        if not url:
+            return await self._delete_webhook(method, params)
+        if not isinstance(url, str) or not re.match(r"^https?://", url):
+            raise _ApiFailure(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise _ApiFailure(400, "Bad Request: secret token contains unallowed characters")
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list):
+            self._allowed_updates = set(allowed) or None
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        connections = int(params.get("max_connections") or 40)
+        self.webhook = {"url": url, "secret_token": secret, "allowed_updates": allowed, "max_connections": connections}
+        await self._stop_webhook()
+        self._webhook_tasks = [asyncio.create_task(self._webhook_worker()) for _ in range(max(1, min(connections, 100)))]
+        return True
+
     async def _delete_webhook(self, method: str, params: dict[str, Any]) -> bool:
+        self.webhook = None
+        await self._stop_webhook()
         if params.get("drop_pending_updates"):
             self._updates.clear()
         return True
 
+    async def _stop_webhook(self) -> None:
+        tasks, self._webhook_tasks = self._webhook_tasks, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._webhook_in_flight.clear()
+
+    def _next_for_webhook(self) -> dict[str, Any] | None:
+        self._drop_disallowed()
+        now = time.monotonic()
+        for update in self._updates:
+            uid = update["update_id"]
+            if uid not in self._webhook_in_flight and self._webhook_retry_at.get(uid, 0.0) <= now:
+                return update
+        return None
+
+    async def _webhook_worker(self) -> None:
+        """One of Telegram's ``max_connections``: POST the oldest update not in flight; retry refusals."""
+        import aiohttp
+
+        async with aiohttp.ClientSession() as session:
+            while self.webhook is not None and not self._stopping.is_set():
+                event = self._updates_signal.event
+                update = self._next_for_webhook()
+                if update is None:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(event.wait(), self.webhook_retry_delay / 2)
+                    continue
+                uid = update["update_id"]
+                self._webhook_in_flight.add(uid)
+                headers = {}
+                if self.webhook.get("secret_token"):
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
+                try:
+                    async with session.post(self.webhook["url"], json=update, headers=headers,
+                                            timeout=aiohttp.ClientTimeout(total=60)) as response:
+                        status = response.status
+                except (aiohttp.ClientError, TimeoutError):
+                    status = 0
+                finally:
+                    self._webhook_in_flight.discard(uid)
+                self.webhook_posts.append(WebhookPost(uid, status, time.monotonic()))
+                if 200 <= status < 300:
+                    self._updates = [u for u in self._updates if u["update_id"] != uid]
+                    self._webhook_retry_at.pop(uid, None)
+                else:
+                    self._webhook_retry_at[uid] = time.monotonic() + self.webhook_retry_delay
+                self._calls_signal.fire()
+
     async def _get_webhook_info(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        info: dict[str, Any] = {
+            "url": self.webhook["url"] if self.webhook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
+        if self.webhook:
+            info["max_connections"] = self.webhook["max_connections"]
+            if self.webhook.get("allowed_updates") is not None:
+                info["allowed_updates"] = self.webhook["allowed_updates"]
+            failed = [p for p in self.webhook_posts if not 200 <= p.status < 300]
+            if failed:
+                info["last_error_date"] = int(time.time())
+                info["last_error_message"] = f"Wrong response from the webhook: {failed[-1].status}"
+        return info
 
     async def _get_updates(self, method: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Long poll: confirm updates below ``offset``, then wait up to ``timeout`` for new ones."""
+        if self.webhook is not None:
+            raise _ApiFailure(
+                409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete "
+                "the webhook first", bot_bug=False,
+            )
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
         limit = max(1, min(100, int(params.get("limit") or 100)))

@@ -416,7 +416,7 @@ class AdminArea:
             staging = Path(folder)
             st.copy_content(self.content_dir, staging)
             if lower.endswith(".zip"):
-                problems = st.unpack_zip(data, staging, replace_entries=True)
+                problems = st.unpack_zip(data, staging, replace_entries=True, name=file_name)
             elif lower.endswith(".yaml"):
                 problems = self._stage_yaml(file_name, data, staging)
             else:
@@ -626,7 +626,7 @@ class AdminArea:
             session.flush()
             st.record_audit(session=session, user_id=who.user_id, action="broadcast", detail=f"#{row.id} prepared: {text[:200]}",
                             result="pending", now=now)
-            broadcast_id = row.id
+            broadcast_id = row.id or 0
         preview = "\n".join([
             f"<b>{_('Send this message to %(n)d users?') % {'n': users}}</b>", "", esc(text),
         ])
@@ -640,7 +640,7 @@ class AdminArea:
         status = "sending" if verb == "go" else "cancelled"
         now = self.now()
         with session_scope(self.engine) as session:
-            changed = session.exec(  # type: ignore[call-overload]
+            changed = session.exec(
                 update(Broadcast).where(col(Broadcast.id) == int(ident), col(Broadcast.status) == "pending")
                 .values(status=status)
             ).rowcount
@@ -687,7 +687,7 @@ def _subscriptions_by_event(session: Session) -> list[tuple[str, int]]:
         select(Subscription.target, count)
         .where(Subscription.active.is_(True))  # type: ignore[attr-defined]
         .group_by(Subscription.target)
-        .order_by(count.desc(), Subscription.target)
+        .order_by(count.desc(), col(Subscription.target))
     )
     return [(str(target), int(n)) for target, n in session.exec(query)]
 
@@ -696,7 +696,7 @@ def _deliveries_since(session: Session, since: dt.datetime) -> dict[str, int]:
     """Reminders due since ``since`` by state (pending, sent, failed, unknown, …)."""
     query = (
         select(Delivery.status, func.count())
-        .where(Delivery.due_at >= since)  # type: ignore[operator]
+        .where(Delivery.due_at >= since)
         .group_by(Delivery.status)
     )
     return {str(status): int(n) for status, n in session.exec(query)}
@@ -707,9 +707,9 @@ def _search_misses(session: Session, since: dt.datetime, limit: int = 5) -> list
     total = func.sum(SearchMiss.count)
     query = (
         select(SearchMiss.query, total)
-        .where(SearchMiss.last_at >= since)  # type: ignore[operator]
+        .where(SearchMiss.last_at >= since)
         .group_by(SearchMiss.query)
-        .order_by(total.desc(), SearchMiss.query)
+        .order_by(total.desc(), col(SearchMiss.query))
         .limit(limit)
     )
     return [(str(q), int(n)) for q, n in session.exec(query)]

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.kernel import metrics
 from bot.kernel.callbacks import CommandButton, EntryButton, ParagraphButton, SearchPage
 from bot.kernel.cards import entry_reply, paragraph_reply, short_label
 from bot.kernel.clock import Clock
@@ -127,8 +128,11 @@ class SearchArea:
         except Exception:  # an answer is a help on top of the results: never lose the results
             log.exception("direct answer failed for %r", text[:100])
         reply = self.page(text, 0, who, found=(index, results), answer=answer)
-        if reply.meta.get("results") == "0" and answer is None and self.on_miss is not None:
-            self.on_miss(text)
+        metrics.count_search_query()
+        if reply.meta.get("results") == "0" and answer is None:
+            metrics.count_search_miss()
+            if self.on_miss is not None:
+                self.on_miss(text)
         return reply
 
     def button(self, button: SearchPage, who: Asker) -> list[Reply]:
@@ -223,7 +227,7 @@ class SearchArea:
         doc = catalog.documents.get(hit.doc or "")
         label = doc.citation() if doc else hit.doc or ""
         label = label if len(label) <= 30 else label[:29] + "…"
-        return Button(f"{number}. {label} ¶{hit.number}", data=ParagraphButton(hit.doc, hit.number).pack())
+        return Button(f"{number}. {label} ¶{hit.number}", data=ParagraphButton(hit.doc or "", hit.number or "").pack())
 
     def _page_data(self, query: str, page: int) -> str:
         direct = SearchPage(page, query=query)
