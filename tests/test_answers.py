@@ -97,7 +97,8 @@ def test_an_attribute_the_entry_does_not_have_is_never_answered(services: Habita
     ("What did resolution 2/7 establish?", ["working group", "housing"]),
     ("第2/10号决议设立了什么", ["城市行动基金窗口"]),
     ("Which resolution dissolved the UN-Habitat Governing Council?", ["73/239"]),
-    ("How many resolutions did HA.2 adopt?", ["10 项决议", "para. 7"]),
+    ("How many resolutions did HA.2 adopt?", ["Adopted 10 resolutions", "para. 7"]),
+    ("How many country offices does UN-Habitat have?", ["90 个国家办事处", "para. 70"]),
 ])
 def test_answers_quote_or_build_from_the_sources(services: Habitat, question: str, words: list[str]) -> None:
     said = answer(services, question, ZH)

@@ -4,9 +4,11 @@ misspelt commands, and text with nothing to look up."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy.engine import Engine
 
 from bot.app import Habitat, build
 from bot.kernel.callbacks import SuggestedCommand, parse
@@ -15,6 +17,8 @@ from bot.kernel.language import has_words, written_in
 from bot.kernel.reply import Reply, plain_text
 from bot.kernel.router import Asker
 from bot.settings import Settings
+from store.conversation import last_search, remember_search
+from store.db import session_scope
 
 ZH = Asker(user_id=21, lang="zh")
 EN = Asker(user_id=22, lang="en")
@@ -146,3 +150,18 @@ def test_forget_deletes_the_remembered_search(services: Habitat) -> None:
     services.router.message("housing", who)
     services.router.command("forget", "", who)
     assert "no earlier search" in text_of(services.router.message("more", who))
+
+
+def test_the_last_search_is_one_row_per_user_on_every_backend(engine: Engine) -> None:
+    now = dt.datetime(2024, 10, 1, tzinfo=dt.UTC)
+    with session_scope(engine) as session:
+        remember_search(session=session, user_id=7, query="城市", page=0, now=now)
+    with session_scope(engine) as session:
+        remember_search(session=session, user_id=7, query="城市", page=1, now=now)
+        remember_search(session=session, user_id=8, query="housing", page=0, now=now)
+    with session_scope(engine) as session:
+        row = last_search(session=session, user_id=7)
+        assert row is not None and (row.query, row.page) == ("城市", 1)
+        other = last_search(session=session, user_id=8)
+        assert other is not None and other.query == "housing"
+        assert last_search(session=session, user_id=9) is None

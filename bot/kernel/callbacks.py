@@ -23,7 +23,7 @@ _ENTRY_ID = re.compile(ENTRY_ID_PATTERN)
 _COMMAND = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _CATEGORY = re.compile(r"^[a-z0-9][a-z0-9-]{0,29}$")
 _KEY = re.compile(r"^[0-9a-f]{8}$")
-_DIGITS = re.compile(r"^[0-9]{1,12}$")  # ASCII only: str.isdigit() also accepts "²"
+_DIGITS = re.compile(r"^[0-9]{1,13}$")  # ASCII only: str.isdigit() also accepts "²"
 _DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_ID = 10**12
 

@@ -20,10 +20,11 @@ from bot.kernel.i18n import gettext_for
 from bot.kernel.occurrences import occurrences
 from bot.kernel.reply import esc, plain_text
 from bot.search import phrasing
-from bot.search.evidence import Candidate, Found, best, coverage, numbers, sentences
+from bot.search.evidence import Candidate, Found, Terms, best, coverage, numbers, sentences
 from bot.search.question import Ask, Question, Time, parse
 from bot.search.recognise import named
 from store.catalog import Catalog
+from store.glosses import english_stems, stem
 from store.normalize import fold
 from store.schema import Entry, Kind, Source
 from store.search import Results, SearchIndex
@@ -109,13 +110,14 @@ class Answers:
         if question.ask in (Ask.WHAT, Ask.OUTCOME):
             return None  # without an entry, "what is X" is what the result list is for
         floor = FLOOR_NAMED if primary is not None else FLOOR_OPEN
-        found_sentence = best(question, terms, self._searched(catalog, results, lang), floor=floor)
+        found_sentence = best(question, terms, self._searched(catalog, results, lang), floor=floor,
+                              strict=primary is None)
         return self._quoted(found_sentence, catalog, lang) if found_sentence else None
 
     # -- about one entry --------------------------------------------------------------------------
 
     def _about(self, entry: Entry, question: Question, catalog: Catalog, index: SearchIndex, results: Results,
-               terms: dict[str, float], now: dt.datetime, lang: str) -> Answer | None:
+               terms: Terms, now: dt.datetime, lang: str) -> Answer | None:
         _ = gettext_for(lang)
         ask = question.ask
         values = {"name": phrasing.name(entry, lang)}
@@ -154,8 +156,10 @@ class Answers:
             if text:
                 return self._cited(phrasing.labelled(entry, _lead(text), lang), entry, catalog, lang, [])
             return None
-        found = best(question, _without_names(terms, entry, catalog), self._around(entry, catalog, results, lang),
-                     floor=FLOOR_NAMED)
+        # The entry's own words first (about it, in the asker's language), then its sources.
+        narrowed = _without_names(terms, entry, catalog)
+        found = best(question, narrowed, self._own(entry, lang)) or best(
+            question, narrowed, self._around(entry, catalog, results), floor=FLOOR_NAMED)
         if found is not None:
             return self._quoted(found, catalog, lang, entry)
         if entry.kind in DATED and ask in (Ask.WHEN, Ask.WHERE, Ask.THEME):
@@ -165,11 +169,14 @@ class Answers:
             return Answer(form % values, entry.id)
         return None
 
-    def _around(self, entry: Entry, catalog: Catalog, results: Results, lang: str) -> Iterator[Candidate]:
-        """Where a fact about ``entry`` may be stated: its own texts, the paragraphs it cites, and
-        the paragraphs the search found."""
+    @staticmethod
+    def _own(entry: Entry, lang: str) -> Iterator[Candidate]:
         for text in entry.texts():
             yield Candidate(text.get(lang), OWN_TEXT, entry, floor=0.0)
+
+    def _around(self, entry: Entry, catalog: Catalog, results: Results) -> Iterator[Candidate]:
+        """Paragraphs that may state a fact about ``entry``: those it cites, and those the search
+        found that name it."""
         seen: set[tuple[str, str]] = set()
         for source in entry.all_sources():
             if source.doc and source.para and (source.doc, source.para) not in seen:
@@ -177,10 +184,11 @@ class Answers:
                 paragraph = catalog.paragraph(source.doc, source.para)
                 if paragraph is not None:
                     yield Candidate(paragraph.text, CITED, (source.doc, source.para))
+        names = _names_of(entry, catalog)
         for hit in results.hits[:SEARCHED_PARAGRAPHS]:
             if hit.doc and hit.number and (hit.doc, hit.number) not in seen:
                 paragraph = catalog.paragraph(hit.doc, hit.number)
-                if paragraph is not None:
+                if paragraph is not None and any(n in fold(paragraph.text) for n in names):
                     yield Candidate(paragraph.text, FOUND, (hit.doc, hit.number))
 
     def _searched(self, catalog: Catalog, results: Results, lang: str) -> Iterator[Candidate]:
@@ -203,7 +211,7 @@ class Answers:
 
     # -- which entry ------------------------------------------------------------------------------
 
-    def _which(self, question: Question, catalog: Catalog, results: Results, terms: dict[str, float],
+    def _which(self, question: Question, catalog: Catalog, results: Results, terms: Terms,
                lang: str) -> Answer | None:
         """"Which resolution dissolved the Governing Council?": the entry of that kind whose text
         says it, among what the search found."""
@@ -315,24 +323,56 @@ def _lead(text: str, limit: int = 260) -> str:
     return lead if len(lead) <= limit else lead[: limit - 1] + "…"
 
 
-def _terms(index: SearchIndex, text: str, question: Question) -> dict[str, float]:
-    """The question's weighted words (typed, translated), without those another one contains (人居
-    inside 人居署), plus the counted thing and the role asked about."""
-    weights, _repaired = index.query_terms(text)
-    kept = {t: w for t, w in weights.items() if len(t) >= 2 and not any(t != o and t in o for o in weights)}
+COMMON_STEM = 0.5  # an English stem in more of the texts than this says nothing about which
+RARE = 0.015  # a word in fewer of the texts than this tells one statement from another
+#: Words that say what is asked, not what about: never required of the sentence that answers.
+ASK_WORDS = frozenset(
+    "money amount number date time day year place venue location person name often frequent frequently "
+    "share percentage proportion many much total happen held hold take".split()
+) | {"多少", "几", "时候", "哪里", "地点", "时间", "日期", "什么", "现任", "已经", "举行", "举办"}
+
+
+def _terms(index: SearchIndex, text: str, question: Question) -> Terms:
+    """The question's weighted words (typed, translated, and English stems), without those another
+    one contains (人居 inside 人居署) or that only say what is asked, plus the counted thing and the
+    verb asked about."""
+    weights, english, _repaired = index.query_terms(text)
+    words = {t: w for t, w in weights.items()
+             if len(t) >= 2 and t not in ASK_WORDS and not any(t != o and t in o for o in weights)
+             and not (english and t.isascii() and t.isalpha())}
+    stems = {s: w for s, w in english.items()
+             if s not in ASK_WORDS and stem(s) not in ASK_WORDS and index.english_share(s) <= COMMON_STEM}
+    rare_words = [w for w in words if 0 < index.body_share(w) <= RARE]
+    rare = [frozenset({s}) for s in stems if 0 < index.english_share(s) <= RARE]
+    for word in rare_words:  # glossary alternatives share their head (自愿地方评估, 自愿地方审查)
+        group = next((g for g in rare if any(len(w) >= 4 and w[:4] == word[:4] for w in g)), None)
+        if group is not None:
+            rare[rare.index(group)] = group | {word}
+        else:
+            rare.append(frozenset({word}))
     for form in question.counted[:1]:
-        kept[form] = max(kept.get(form, 0.0), 1.0)
+        words[form] = max(words.get(form, 0.0), 1.0)
     for form in question.verbs:
-        kept[form] = max(kept.get(form, 0.0), 0.5)
-    return kept
+        if form.isascii():
+            stems[stem(form.split()[0])] = max(stems.get(stem(form.split()[0]), 0.0), 0.5)
+        else:
+            words[form] = max(words.get(form, 0.0), 0.5)
+    return Terms(words, {s: index.english_matcher(s) for s in stems}, stems, tuple(rare))
 
 
-def _without_names(terms: dict[str, float], entry: Entry, catalog: Catalog) -> dict[str, float]:
+def _without_names(terms: Terms, entry: Entry, catalog: Catalog) -> Terms:
     """The question's words less those that only name the entry (its sentences need not repeat them)."""
-    named_as = fold(" ".join([entry.names.zh or "", entry.names.en or "", entry.symbol or "",
-                              *catalog.aliases.get(entry.id, [])]))
-    kept = {t: w for t, w in terms.items() if t not in named_as}
-    return kept or terms
+    written = " ".join([entry.names.zh or "", entry.names.en or "", entry.symbol or "", *catalog.aliases.get(entry.id, [])])
+    named_as = fold(written)
+    named_stems = set(english_stems(written))
+    return terms.without(lambda w: w in named_as, lambda s: s in named_stems)
+
+
+def _names_of(entry: Entry, catalog: Catalog) -> list[str]:
+    """How a Chinese text may name the entry: its names and aliases, folded, without spaces too."""
+    written = [entry.names.zh or "", entry.names.en or "", *catalog.aliases.get(entry.id, [])]
+    folded = {fold(w) for w in written if len(w) >= 3}
+    return sorted(folded | {f.replace(" ", "") for f in folded})
 
 
 def _latest(entries: Iterable[Entry]) -> Entry | None:

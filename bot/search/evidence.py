@@ -8,7 +8,7 @@ A sentence is only ever quoted, never rewritten, so what the bot says is what a 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bot.search.question import Ask, Question
@@ -81,6 +81,7 @@ class Found:
     sentence: str  # as the source writes it, cut to MAX_QUOTE around what it states
     score: float
     source: object
+    relevance: float = 0.0
 
 
 def sentences(text: str) -> list[str]:
@@ -127,7 +128,11 @@ def holds(question: Question, sentence: str) -> float:
 def _counted_near_number(folded: str, counted: Iterable[str]) -> bool:
     """"132 个会员国", "10 项决议", "17 000 名与会者": a number shortly before what is counted."""
     for form in counted:
-        if re.search(rf"{_NUMBER}\s*(?:多)?\s*(?:个|项|名|位|份|次|家|座|届)?\s*[^\d，。；,.;]{{0,12}}{re.escape(form)}", folded):
+        if form.isascii():
+            # "132 member States", "17,000 participants", "10 resolutions": a number, a few words, the thing.
+            if re.search(rf"\d[\d,]*\s+(?:[a-z-]+\s+){{0,3}}{re.escape(form)}", folded):
+                return True
+        elif re.search(rf"{_NUMBER}\s*(?:多)?\s*(?:个|项|名|位|份|次|家|座|届)?\s*[^\d，。；,.;]{{0,12}}{re.escape(form)}", folded):
             return True
     return False
 
@@ -135,35 +140,60 @@ def _counted_near_number(folded: str, counted: Iterable[str]) -> bool:
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-def coverage(terms: dict[str, float], text: str) -> float:
-    """Share of the question's weighted terms that the text contains (0 … 1).
+@dataclass(frozen=True)
+class Terms:
+    """A question's words, weighted: Chinese words (typed or translated) found as they are, and
+    English stems found as themselves or through the Chinese words the dictionary glosses them with."""
 
-    Only terms in the text's own script count against it: a Chinese paragraph cannot hold the
-    English words of a question (their Chinese forms stand for them), but counts them when it does.
+    words: dict[str, float]
+    stems: dict[str, re.Pattern[str]]
+    stem_weights: dict[str, float]
+    #: Words and stems few texts hold, in groups of alternatives (自愿地方评估 / 自愿地方审查): what
+    #: tells one statement from its neighbours. A question that names no entry needs each group.
+    rare: tuple[frozenset[str], ...] = ()
+
+    def without(self, drop_word: Callable[[str], bool], drop_stem: Callable[[str], bool]) -> Terms:
+        words = {w: v for w, v in self.words.items() if not drop_word(w)}
+        kept = {s: v for s, v in self.stem_weights.items() if not drop_stem(s)}
+        if not words and not kept:
+            return self
+        rare = tuple(g for g in (frozenset(t for t in group if t in words or t in kept) for group in self.rare) if g)
+        return Terms(words, {s: self.stems[s] for s in kept}, kept, rare)
+
+    def holds_rare(self, text: str) -> bool:
+        """Whether ``text`` holds one term of every rare group."""
+        folded = fold(text)
+        return all(any(t in folded if t in self.words else bool(self.stems[t].search(folded)) for t in group)
+                   for group in self.rare)
+
+
+def coverage(terms: Terms, text: str) -> float:
+    """Share of the question's weighted words that the text holds (0 … 1).
+
+    Chinese words count against a Chinese text only (an English text cannot hold them); English
+    stems count everywhere, as a Chinese text holds them through the words they gloss.
     """
-    if not terms:
-        return 0.0
     folded = fold(text)
     chinese = bool(_CJK.search(folded))
     total = 0.0
     matched = 0.0
-    for term, weight in terms.items():
-        found = term in folded or (term.isascii() and term.isalpha() and _stem(term) in f" {folded}")
+    for word, weight in terms.words.items():
+        found = word in folded
         if found:
             matched += weight
-        if found or bool(_CJK.search(term)) == chinese or any(c.isdigit() for c in term):
+        if found or bool(_CJK.search(word)) == chinese or any(c.isdigit() for c in word):
             total += weight
+    for stem_, weight in terms.stem_weights.items():
+        total += weight
+        if terms.stems[stem_].search(folded):
+            matched += weight
     return matched / total if total else 0.0
 
 
-def _stem(term: str) -> str:
-    """A word's start, to meet its other forms (published ~ publication, dissolved ~ dissolve)."""
-    return " " + term[: max(5, len(term) - 4)] if len(term) > 5 else " " + term
-
-
-def best(question: Question, terms: dict[str, float], candidates: Iterable[Candidate], *,
-         floor: float = 0.3) -> Found | None:
-    """The sentence that states what is asked and covers the question best, or None.
+def best(question: Question, terms: Terms, candidates: Iterable[Candidate], *,
+         floor: float = 0.3, strict: bool = False) -> Found | None:
+    """The sentence that states what is asked and covers the question best, or None. ``strict``:
+    it must also hold every rare word of the question (one of each group of alternatives).
 
     A candidate with ``floor`` of its own (the named entry's own text, which is about it whatever
     words it uses) overrides the common one.
@@ -173,14 +203,14 @@ def best(question: Question, terms: dict[str, float], candidates: Iterable[Candi
         own_floor = floor if candidate.floor is None else candidate.floor
         for sentence in sentences(candidate.text):
             strength = holds(question, sentence)
-            if not strength:
+            if not strength or (strict and not terms.holds_rare(sentence)):
                 continue
             relevance = coverage(terms, sentence)
             if question.year is not None and str(question.year) in sentence:
                 relevance += 0.15
             score = candidate.prior * strength * (0.5 + relevance)
             if relevance >= own_floor and (winner is None or score > winner.score):
-                winner = Found(clip(sentence, question), score, candidate.source)
+                winner = Found(clip(sentence, question), score, candidate.source, relevance)
     return winner
 
 

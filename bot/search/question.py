@@ -116,24 +116,26 @@ _ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("elected", _any(r"\belected\b", r"当选", r"选举", r"选出")),
 )
 
-# What is counted: the question's words → the Chinese forms the sources use for them.
+# What is counted: the question's words → the forms the sources use for them (Chinese first).
 _COUNTED: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
-    (_any(r"\bresolutions?\b", r"决议"), ("决议",)),
-    (_any(r"\bdecisions?\b", r"决定"), ("决定",)),
-    (_any(r"\bmember states?\b", r"\bcountries\b", r"\bstates\b", r"会员国", r"国家(?!办事处)"), ("会员国", "国家")),
+    (_any(r"\bresolutions?\b", r"决议"), ("决议", "resolution")),
+    (_any(r"\bdecisions?\b", r"决定"), ("决定", "decision")),
+    (_any(r"\bmember states?\b", r"\bcountries\b", r"\bstates\b", r"会员国", r"国家(?!办事处)"),
+     ("会员国", "国家", "member state", "countries", "states")),
     (_any(r"\bparticipants?\b", r"\battendees?\b", r"\bpeople\b", r"\bdelegates?\b", r"\battend(?:ed|ance)?\b",
-          r"与会者", r"参会者", r"代表", r"人参加", r"人出席"), ("与会者", "参会者", "人", "名")),
-    (_any(r"\bseats?\b", r"席位", r"席"), ("席位", "席")),
-    (_any(r"\bmembers?\b", r"成员"), ("成员", "成员国")),
-    (_any(r"\boffices?\b", r"办事处"), ("办事处",)),
-    (_any(r"\breviews?\b", r"评估"), ("评估", "审查")),
-    (_any(r"\bcities\b", r"城市"), ("城市",)),
-    (_any(r"\bmeetings?\b", r"\bsessions?\b", r"会议"), ("会议", "届")),
-    (_any(r"\bpartners?\b", r"伙伴"), ("伙伴",)),
-    (_any(r"\bprojects?\b", r"项目"), ("项目",)),
-    (_any(r"\bprogrammes?\b", r"\bprograms?\b", r"方案"), ("方案", "项目")),
-    (_any(r"\bgoals?\b", r"目标"), ("目标",)),
-    (_any(r"\bstakeholders?\b", r"利益攸关方"), ("利益攸关方",)),
+          r"与会者", r"参会者", r"代表", r"人参加", r"人出席"),
+     ("与会者", "参会者", "人", "名", "participant", "attendee", "people", "delegate")),
+    (_any(r"\bseats?\b", r"席位", r"席"), ("席位", "席", "seat")),
+    (_any(r"\bmembers?\b", r"成员"), ("成员", "成员国", "member")),
+    (_any(r"\boffices?\b", r"办事处"), ("办事处", "office")),
+    (_any(r"\breviews?\b", r"评估"), ("评估", "审查", "review")),
+    (_any(r"\bcities\b", r"城市"), ("城市", "cities")),
+    (_any(r"\bmeetings?\b", r"\bsessions?\b", r"会议"), ("会议", "届", "meeting", "session")),
+    (_any(r"\bpartners?\b", r"伙伴"), ("伙伴", "partner")),
+    (_any(r"\bprojects?\b", r"项目"), ("项目", "project")),
+    (_any(r"\bprogrammes?\b", r"\bprograms?\b", r"方案"), ("方案", "项目", "programme")),
+    (_any(r"\bgoals?\b", r"目标"), ("目标", "goal")),
+    (_any(r"\bstakeholders?\b", r"利益攸关方"), ("利益攸关方", "stakeholder")),
 )
 
 # What an outcome question asks a text did: the question's verb → forms the answer may use.
