@@ -49,7 +49,7 @@ def entries_for(catalog: Catalog, target_kind: str, target: str) -> list[Entry]:
     """The entries a subscription covers (a category or everything is resolved on every run, so
     entries added to it later are covered too)."""
     if target_kind == ENTRY:
-        entry = catalog.entries.get(target)
+        entry = catalog.entry(target)  # a subscription may name the id an entry had before
         return [entry] if entry is not None and followable(entry) else []
     if target_kind == CATEGORY:
         return [e for e in catalog.entries.values() if e.category == target and followable(e)]

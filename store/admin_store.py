@@ -184,6 +184,8 @@ def restore_archive(archive: bytes, target: Path) -> list[ContentError]:
 
 def _member_problem(info: zipfile.ZipInfo) -> str | None:
     name = info.filename
+    if not PurePosixPath(name).parts:
+        return "a file in the zip has no name"
     if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
         return "absolute paths are not allowed in the zip"
     if "\\" in name:
@@ -227,12 +229,13 @@ def unpack_zip(data: bytes, target: Path, *, replace_entries: bool, name: str = 
         return [ContentError(name, f"the zip is {len(data)} bytes; at most {MAX_ZIP_BYTES}")]
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OverflowError, struct.error) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OverflowError, NotImplementedError,
+            struct.error) as exc:
         return [ContentError(name, f"invalid file: not a valid zip file ({exc})")]
     with archive:
         infos = [
             i for i in archive.infolist()
-            if not i.is_dir() and not any(n in i.filename for n in ARCHIVER_NOISE)
+            if not i.filename.endswith("/") and not any(n in i.filename for n in ARCHIVER_NOISE)
             and not i.filename.startswith(f"{HISTORY}/") and f"/{HISTORY}/" not in i.filename
         ]
         if len(infos) > MAX_MEMBERS:

@@ -14,7 +14,7 @@ _UN_PREFIX = re.compile(r"^(联合国|united nations |un )", re.IGNORECASE)
 def entry_aliases(entry: Entry) -> Iterator[tuple[str, str]]:
     """Yield (alias as written, exact-match key) pairs; keys are unique per entry."""
     seen: set[str] = set()
-    written: list[str] = [entry.id, *entry.aliases]
+    written: list[str] = [entry.id, *entry.former_ids, *entry.aliases]
     for name in (entry.names.zh, entry.names.en):
         if name:
             written.append(name)

@@ -16,9 +16,16 @@ from rapidfuzz import fuzz, process
 from sqlmodel import Session, col, select
 
 from store.models import AliasRow, ContentVersion, DocumentRow, EntryRow, GlossaryRow, ParagraphRow
-from store.normalize import compact, fold, parse_identifier, strip_kind_words
+from store.normalize import (
+    BoardSession,
+    compact,
+    fold,
+    parse_board_session,
+    parse_identifier,
+    strip_kind_words,
+)
 from store.paragraphs import Paragraph
-from store.schema import Entry, GlossaryTerm, Kind, SourceDocument
+from store.schema import Entry, GlossaryTerm, Kind, Localized, SourceDocument
 
 FUZZY_ACCEPT = 88  # a fuzzy match this good, and clearly ahead of the next, is taken as the answer
 FUZZY_MARGIN = 6
@@ -48,6 +55,16 @@ class NotFound:
 Resolution = Found | Ambiguous | NotFound
 
 
+@dataclass(frozen=True)
+class Role:
+    """A role a person held, as an entry states it: President of HA.1, Executive Director (acting)."""
+
+    entry_id: str  # the session, body or office that names the person
+    role: Localized
+    period: Localized | None = None
+    acting: bool = False
+
+
 @dataclass
 class Catalog:
     entries: dict[str, Entry]
@@ -64,6 +81,13 @@ class Catalog:
     _paragraph: dict[tuple[str, str], Paragraph] = field(default_factory=dict, repr=False)
     #: entry id -> ids of the entries that list it in ``related`` (a session ← its resolutions)
     referrers: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    #: an id an entry had before -> its id now (old buttons, links and subscriptions keep working)
+    renamed: dict[str, str] = field(default_factory=dict, repr=False)
+    #: person id -> the roles entries give them (officers of sessions and bodies, office holders)
+    roles: dict[str, tuple[Role, ...]] = field(default_factory=dict, repr=False)
+    #: document entry id -> (session id, agenda item number or "" for the agenda itself)
+    agenda_of: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, repr=False)
+    _board: tuple[Entry, ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         exact: dict[str, list[str]] = defaultdict(list)
@@ -82,6 +106,7 @@ class Catalog:
             for related in entry.related:
                 referrers[related].append(entry.id)
         self.referrers = {k: tuple(v) for k, v in referrers.items()}
+        self._index_structure()
         self._exact = {k: tuple(v) for k, v in exact.items()}
         self._numbers = {k: tuple(v) for k, v in numbers.items()}
         self._choices = [choice for choice, _ in choices]
@@ -110,7 +135,49 @@ class Catalog:
         latest = session.exec(select(ContentVersion).order_by(col(ContentVersion.id).desc()).limit(1)).first()
         return cls(entries, documents, dict(paragraphs), glossary, dict(aliases), latest.digest if latest else "")
 
+    def _index_structure(self) -> None:
+        """Renamed ids, people's roles, documents' agenda items and the Board's sessions."""
+        renamed: dict[str, str] = {}
+        roles: dict[str, list[Role]] = defaultdict(list)
+        agenda_of: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for entry in self.entries.values():
+            renamed.update(dict.fromkeys(entry.former_ids, entry.id))
+            for officer in entry.officers:
+                if officer.person:
+                    roles[officer.person].append(Role(entry.id, officer.role))
+            for term in entry.terms:
+                roles[term.person].append(Role(entry.id, entry.names, term.period, term.acting))
+            if entry.agenda is not None:
+                for document in entry.agenda.documents:
+                    agenda_of[document].append((entry.id, ""))
+                for item in entry.agenda.items:
+                    for document in item.documents:
+                        agenda_of[document].append((entry.id, item.number))
+        self.renamed = renamed
+        self.roles = {k: tuple(v) for k, v in roles.items()}
+        self.agenda_of = {k: tuple(v) for k, v in agenda_of.items()}
+        board = [e for e in self.entries.values()
+                 if e.kind is Kind.SESSION and e.body == "executive-board" and e.dates is not None]
+        self._board = tuple(sorted(board, key=lambda e: e.dates.start if e.dates else None))  # type: ignore[arg-type, return-value]
+
     # -- lookups -----------------------------------------------------------------------------
+
+    def entry(self, entry_id: str) -> Entry | None:
+        """The entry with this id, or with this id before it was renamed."""
+        found = self.entries.get(entry_id)
+        if found is None and entry_id in self.renamed:
+            found = self.entries.get(self.renamed[entry_id])
+        return found
+
+    def board_sessions(self, wanted: BoardSession) -> tuple[list[Entry], list[Entry]]:
+        """(the Board sessions that match, the Board's sessions of that year)."""
+        of_year = [e for e in self._board if e.dates is not None and e.dates.start.year == wanted.year]
+        matching = [
+            e for e in of_year
+            if (wanted.number is None or e.number_in_year == wanted.number)
+            and (wanted.month is None or (e.dates is not None and e.dates.start.month == wanted.month))
+        ]
+        return matching, of_year
 
     def paragraph(self, doc: str, number: str) -> Paragraph | None:
         return self._paragraph.get((doc, number))
@@ -146,6 +213,16 @@ class Catalog:
             found = self._filter(self._exact.get(compact(candidate), ()), kinds)
             if found:
                 return self._one_or_many(found)
+        board = parse_board_session(text)
+        if board is not None and (kinds is None or Kind.SESSION in kinds):
+            # A Board session named by year and number or month: never a near miss by spelling
+            # (EB.2023.1 is not EB.2023.3). When the sources give no such session, offer the year's.
+            matching, of_year = self.board_sessions(board)
+            if len(matching) == 1 and (board.number or board.month):
+                return Found(matching[0])
+            if matching and not (board.number or board.month):
+                return self._one_or_many(matching)
+            return NotFound(tuple(of_year[:MAX_SUGGESTIONS]))
         return self._fuzzy(text, kinds)
 
     def _filter(self, ids: Iterable[str], kinds: frozenset[Kind] | None) -> list[Entry]:
@@ -174,15 +251,17 @@ class Catalog:
             if top >= FUZZY_ACCEPT and clear and len(compact(query)) >= 3:
                 return Found(self.entries[top_id], fuzzy=True)
         # A name given in part ("the first UN-Habitat Assembly"): taken when every word of the query
-        # stands in the names of exactly one entry.
+        # stands in the names of exactly one entry, or when one entry's name holds them most tightly
+        # (HA.1's "first UN-Habitat Assembly", not "special theme dialogue of the first session …").
         words = frozenset(query.split()) - STOP_WORDS
         if len(words) >= 2:
-            owners = {
-                owner for owner, tokens in zip(self._choice_owner, self._choice_words, strict=True)
-                if words <= tokens and self._kind_ok(owner, kinds)
-            }
-            if len(owners) == 1:
-                return Found(self.entries[owners.pop()], fuzzy=True)
+            tightest: dict[str, int] = {}
+            for owner, tokens in zip(self._choice_owner, self._choice_words, strict=True):
+                if words <= tokens and self._kind_ok(owner, kinds):
+                    tightest[owner] = min(tightest.get(owner, len(tokens)), len(tokens))
+            ranked_owners = sorted(tightest.items(), key=lambda item: item[1])
+            if len(ranked_owners) == 1 or (ranked_owners and ranked_owners[0][1] < ranked_owners[1][1]):
+                return Found(self.entries[ranked_owners[0][0]], fuzzy=True)
         by_words = self._rank(query, fuzz.token_set_ratio, kinds)
         merged = dict(ranked)
         for owner, score in by_words:

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from store import safeyaml
 from store.paragraphs import Paragraph, cover_text, split_paragraphs
 from store.safeyaml import YamlRefused
-from store.schema import COVER, Entry, GlossaryFile, GlossaryTerm, SourceDocument
+from store.schema import COVER, Entry, GlossaryFile, GlossaryTerm, Kind, SourceDocument
 
 MAX_TEXT = 1500  # characters in one text field; a reply must stay far below Telegram's 4096
 MAX_FILE_BYTES = 2_000_000
@@ -307,11 +307,29 @@ def _check_references(
     Ids in ``broken`` are written but invalid (already reported): references to them are not
     reported again, so one typo gives one error, not one per entry that points to it.
     """
+    former: dict[str, str] = {}
+    for entry in content.entries.values():
+        rel, line = lines[entry.id]
+        for old in entry.former_ids:
+            if old in content.entries:
+                yield ContentError(rel, f"former id '{old}' is the id of another entry", line, entry.id, "former_ids")
+            elif old in former:
+                yield ContentError(rel, f"former id '{old}' is also listed by '{former[old]}'", line, entry.id,
+                                   "former_ids")
+            former[old] = entry.id
     for entry in content.entries.values():
         rel, line = lines[entry.id]
         for related in entry.related:
             if related not in content.entries and related not in broken:
                 yield ContentError(rel, f"unknown entry '{related}'", line, entry.id, "related")
+        for field_name, wanted, kind in _pointers(entry):
+            target = content.entries.get(wanted)
+            if target is None:
+                if wanted not in broken:
+                    yield ContentError(rel, f"unknown entry '{wanted}'", line, entry.id, field_name)
+            elif target.kind is not kind:
+                yield ContentError(rel, f"'{wanted}' is a {target.kind.value}, not a {kind.value}", line, entry.id,
+                                   field_name)
         for source in entry.all_sources():
             if source.doc is None:
                 continue
@@ -333,6 +351,23 @@ def _check_references(
                         rel, f"paragraph {source.doc} {source.para} does not contain '{term}'", line,
                         entry.id, "sources.terms",
                     )
+
+
+def _pointers(entry: Entry) -> Iterable[tuple[str, str, Kind]]:
+    """(field, entry id, kind it must be) for every field that names another entry."""
+    for officer in entry.officers:
+        if officer.person:
+            yield "officers.person", officer.person, Kind.PERSON
+    for term in entry.terms:
+        yield "terms.person", term.person, Kind.PERSON
+    if entry.agenda is not None:
+        for document in entry.agenda.documents:
+            yield "agenda.documents", document, Kind.DOCUMENT
+        for item in entry.agenda.items:
+            for document in item.documents:
+                yield f"agenda.items[{item.number}].documents", document, Kind.DOCUMENT
+    if entry.during:
+        yield "during", entry.during, Kind.SESSION
 
 
 def check_directory(directory: Path) -> list[ContentError]:

@@ -48,6 +48,11 @@ KINDS: dict[Kind, KindSpec] = {
                  numbered=("决定", "Dec.")),
         KindSpec(Kind.DOCUMENT, ("文件", "document"), ("document", "doc", "文件")),
         KindSpec(Kind.EVENT, ("活动", "event"), followable=True),
+        # Found by name in plain text (no command of their own yet); never followed: no dates.
+        KindSpec(Kind.PERSON, ("人物", "person"), ("person",)),
+        KindSpec(Kind.OFFICE, ("职位", "office"), ("office",)),
+        KindSpec(Kind.BODY, ("机构", "body"), ("body",)),
+        KindSpec(Kind.PROGRAMME, ("计划", "programme"), ("programme", "program")),
     )
 }
 

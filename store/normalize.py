@@ -150,3 +150,81 @@ def strip_kind_words(text: str) -> str:
         if folded.endswith(" " + word):
             folded = folded[: -len(word) - 1]
     return folded.strip()
+
+
+# -- Executive Board sessions ------------------------------------------------------------------
+# The sources name a Board session by year and number ("人居署执行局2024年第二届会议", "2023 年第三次
+# 会议") or only by its dates; delegates add "EB.2023.1", "EB 2024/2", "Executive Board March 2023".
+_BOARD_WORD = re.compile(r"(?<![a-z])eb(?![a-z])|executive board|执行局")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
+         ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
+         ("october", "oct"), ("november", "nov"), ("december", "dec")),
+        start=1,
+    )
+    for name in names
+}
+_BOARD_PARTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # year, then a month written as two digits: EB.2023-03 (the ids of sessions the sources do not number)
+    ("month", re.compile(r"(?<!\d)(?:19|20)\d\d\s*-\s*(0[1-9]|1[0-2])(?!\d)")),
+    # year, then the number: EB.2023.1, EB 2024/2, eb2024-2
+    ("number", re.compile(r"(?<!\d)(?:19|20)\d\d\s*[./-]\s*([1-9])(?!\d)")),
+    ("number", re.compile(r"第\s*([1-9])\s*(?:届|次|期)")),
+    ("number", re.compile(r"(?<!\d)([1-9])\s*(?:st|nd|rd|th)?\s+(?:regular\s+)?session")),
+    ("number", re.compile(r"session\s*(?:no\.?\s*)?([1-9])(?!\d)")),
+    ("month", re.compile(r"(?<!\d)(1[0-2]|0?[1-9])\s*月")),
+    ("month_zh", re.compile(r"([一二三四五六七八九十]{1,3})\s*月")),
+    ("month_en", re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?")),
+)
+# Words that may stand around a Board session's name without changing what it names.
+_BOARD_FILLER = re.compile(
+    r"联合国人类住区规划署|联合国人居署|人居署|联合国|un-habitat|un habitat|unhabitat|united nations|"
+    r"executive board|执行局|(?<![a-z])eb(?![a-z])|regular|sessions?|meetings?|届会议|届会|会议|第|届|次|期|年|月|的|"
+    r"\b(?:the|of|in|for|no)\b|(?<!\d)(?:19|20)\d\d(?!\d)|[\s.,/()（）:：'’-]+"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BoardSession:
+    """An Executive Board session as typed: its year, and its number in the year or its month."""
+
+    year: int
+    number: int | None = None
+    month: int | None = None
+
+
+@lru_cache(maxsize=65536)
+def parse_board_session(text: str) -> BoardSession | None:
+    """Recognise ``EB.2023.1``, ``人居署执行局2024年第二届会议``, ``Executive Board March 2023``.
+
+    Only text that is nothing but a Board session's name is recognised (one year, a number and/or a
+    month, and the words around them), so a question about the Board is left to search.
+    """
+    folded = fold(text)
+    if not _BOARD_WORD.search(folded):
+        return None
+    years = set(_YEAR.findall(folded))
+    if len(years) != 1:
+        return None
+    number = month = None
+    rest = folded
+    for part, pattern in _BOARD_PARTS:
+        match = pattern.search(rest)
+        if match is None:
+            continue
+        value = match.group(1)
+        if part == "number":
+            number = number or int(value)
+        elif part == "month_zh":
+            month = month or chinese_number(value)
+        elif part == "month_en":
+            month = month or _MONTHS[value]
+        else:
+            month = month or int(value)
+        rest = rest[: match.start(1)] + " " + rest[match.end(1) :]
+    if _BOARD_FILLER.sub("", rest).strip():
+        return None
+    return BoardSession(int(years.pop()), number, month)

@@ -32,6 +32,10 @@ class Kind(StrEnum):
     DECISION = "decision"
     DOCUMENT = "document"  # a document symbol cited by the sources
     EVENT = "event"  # milestones and observances (World Habitat Day, Urban October)
+    PERSON = "person"  # someone the sources name in a role (an Executive Director, a President)
+    OFFICE = "office"  # a post held in turn (Executive Director of UN-Habitat): holders and terms
+    BODY = "body"  # an organ or subsidiary body (the Executive Board, a working group): members
+    PROGRAMME = "programme"  # plans and programmes (the strategic plans): their periods
 
 
 class Strict(BaseModel):
@@ -129,6 +133,87 @@ class Conflict(Strict):
     sources: list[Source] = Field(min_length=1)
 
 
+class Officer(Strict):
+    """Someone elected or appointed to a role, as the sources give it; a blank name stays blank."""
+
+    role: Localized  # President, Vice-President, Rapporteur, Chair …
+    name: Localized | None = None  # None: the sources leave the name out (the HA.1 draft's "XX")
+    country: Localized | None = None  # the State (or regional group) the officer comes from
+    person: str | None = None  # id of the person entry, when there is one
+    note: Localized | None = None
+    sources: list[Source] = Field(min_length=1)
+
+
+class Term(Strict):
+    """One holder's time in an office: dates where the sources give them, and their own wording."""
+
+    person: str  # id of the person entry
+    acting: bool = False
+    start: dt.date | None = None  # None: the sources give no start date
+    end: dt.date | None = None  # None: still in office, or the sources give no end date
+    period: Localized  # as the sources word it: "任期至 2024 年 1 月 19 日" / "until 19 January 2024"
+    sources: list[Source] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Term:
+        if self.start and self.end and self.end < self.start:
+            raise ValueError(f"term ends {self.end} before it starts {self.start}")
+        return self
+
+
+class MemberGroup(Strict):
+    """The members of a body from one regional group (or all of them), with the seats allotted."""
+
+    group: Localized
+    seats: int | None = Field(default=None, ge=0)
+    members: list[Localized] = Field(default_factory=list)
+    note: Localized | None = None
+    sources: list[Source] = Field(min_length=1)
+
+
+class YearSpan(Strict):
+    """A period given in years (a strategic plan for 2020–2023); several when sources differ."""
+
+    start: int = Field(ge=1900, le=2100)
+    end: int = Field(ge=1900, le=2100)
+    note: Localized | None = None
+    sources: list[Source] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> YearSpan:
+        if self.end < self.start:
+            raise ValueError(f"period ends {self.end} before it starts {self.start}")
+        return self
+
+
+class AgendaItem(Strict):
+    """One item of a session's agenda and the documents the sources place under it."""
+
+    number: Annotated[str, Field(pattern=r"^\d{1,3}(\([a-z]\))?$")]
+    title: Localized
+    documents: list[str] = Field(default_factory=list)  # ids of document entries
+    note: Localized | None = None
+    sources: list[Source] = Field(min_length=1)
+
+
+class Agenda(Strict):
+    """A session's agenda as far as the sources give it (``complete: false`` when only some items)."""
+
+    complete: bool
+    documents: list[str] = Field(default_factory=list)  # the agenda documents themselves (HSP/HA/1/1)
+    items: list[AgendaItem] = Field(min_length=1)
+    note: Localized | None = None
+    sources: list[Source] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_numbers(self) -> Agenda:
+        numbers = [item.number for item in self.items]
+        duplicates = sorted({n for n in numbers if numbers.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"agenda item numbers repeat: {', '.join(duplicates)}")
+        return self
+
+
 class Entry(Strict):
     id: Annotated[str, Field(pattern=ENTRY_ID_PATTERN)]
     kind: Kind
@@ -150,6 +235,14 @@ class Entry(Strict):
     sources: list[Source] = Field(min_length=1)
     no_summary: bool = False  # counted by the sources but never described: say so, invent nothing
     conflicts: list[Conflict] = Field(default_factory=list)  # where the sources contradict each other
+    officers: list[Officer] = Field(default_factory=list)  # a session's or a body's elected officers
+    terms: list[Term] = Field(default_factory=list)  # an office's holders, in order
+    members: list[MemberGroup] = Field(default_factory=list)  # a body's members by group
+    years: list[YearSpan] = Field(default_factory=list)  # a programme's period(s)
+    agenda: Agenda | None = None  # a session's agenda items and their documents
+    during: str | None = None  # id of the session a meeting took place in (a dialogue of HA.2)
+    number_in_year: int | None = Field(default=None, ge=1, le=9)  # 2023 年第三次会议 → 3
+    former_ids: list[Annotated[str, Field(pattern=ENTRY_ID_PATTERN)]] = Field(default_factory=list)
 
     def all_sources(self) -> Iterator[Source]:
         """Every source the entry cites, wherever it stands (entry, dates, conflicts, ...)."""
@@ -158,6 +251,18 @@ class Entry(Strict):
             yield from dates.sources
         for conflict in self.conflicts:
             yield from conflict.sources
+        for officer in self.officers:
+            yield from officer.sources
+        for term in self.terms:
+            yield from term.sources
+        for group in self.members:
+            yield from group.sources
+        for span in self.years:
+            yield from span.sources
+        if self.agenda is not None:
+            yield from self.agenda.sources
+            for item in self.agenda.items:
+                yield from item.sources
 
     def texts(self) -> Iterator[Localized]:
         """Every localized text the entry states beyond its names: what search indexes."""
@@ -166,6 +271,18 @@ class Entry(Strict):
                 yield text
         for conflict in self.conflicts:
             yield conflict.note
+        for officer in self.officers:
+            yield from (t for t in (officer.role, officer.name, officer.country, officer.note) if t is not None)
+        for term in self.terms:
+            yield term.period
+        for group in self.members:
+            yield group.group
+            yield from group.members
+        for span in self.years:
+            if span.note is not None:
+                yield span.note
+        if self.agenda is not None:
+            yield from (item.title for item in self.agenda.items)
 
     @field_validator("timezone")
     @classmethod
@@ -183,6 +300,21 @@ class Entry(Strict):
             raise ValueError(f"a {self.kind} needs number (like '2/7')")
         if self.dates and self.recurrence:
             raise ValueError("an entry has either dates or recurrence, not both")
+        only = {
+            "terms": (bool(self.terms), {Kind.OFFICE}),
+            "members": (bool(self.members), {Kind.BODY}),
+            "years": (bool(self.years), {Kind.PROGRAMME}),
+            "officers": (bool(self.officers), {Kind.SESSION, Kind.BODY}),
+            "agenda": (self.agenda is not None, {Kind.SESSION}),
+            "number_in_year": (self.number_in_year is not None, {Kind.SESSION}),
+            "during": (self.during is not None, {Kind.MEETING, Kind.EVENT}),
+        }
+        for name, (present, kinds) in only.items():
+            if present and self.kind not in kinds:
+                allowed = " or ".join(sorted(k.value for k in kinds))
+                raise ValueError(f"{name} belongs to a {allowed}, not a {self.kind.value}")
+        if self.id in self.former_ids:
+            raise ValueError("former_ids lists the entry's own id")
         return self
 
 

@@ -7,7 +7,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from store.normalize import chinese_number, compact, fold, parse_identifier
+from store.normalize import BoardSession, chinese_number, compact, fold, parse_board_session, parse_identifier
 
 DIGITS = "零一二三四五六七八九"
 
@@ -113,3 +113,41 @@ def test_deep_link_payloads_round_trip_and_use_only_allowed_characters(entry_id:
         payload = to_deep_link(button)
         assert re.fullmatch(r"[A-Za-z0-9_-]+", payload)
         assert from_deep_link(payload) == button
+
+
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+NUMBERED = (
+    "EB.{y}.{n}", "EB {y}/{n}", "eb{y}-{n}", "人居署执行局{y}年第{cn}届会议", "执行局 {y} 年第{cn}次会议",
+    "人居署执行局 {y} 年第 {n} 届会议", "Executive Board {ord} session {y}",
+    "{ord} session of {y} of the UN-Habitat Executive Board", "Executive Board, {ord} session of {y}",
+)
+BY_MONTH = (
+    "EB.{y}-{m:02d}", "Executive Board {month} {y}", "UN-Habitat Executive Board session of {month} {y}",
+    "执行局 {y} 年 {m} 月会议", "人居署执行局{y}年{cm}月会议",
+)
+
+
+@given(st.integers(min_value=2000, max_value=2099), st.integers(min_value=1, max_value=9),
+       st.sampled_from(NUMBERED), st.booleans())
+def test_a_board_session_named_by_year_and_number_reads_as_that_year_and_number(
+    year: int, number: int, template: str, wide: bool
+) -> None:
+    text = template.format(y=year, n=number, cn=to_chinese(number), ord=ORDINALS[number - 1])
+    assert parse_board_session(to_fullwidth(text) if wide else text) == BoardSession(year, number=number)
+
+
+@given(st.integers(min_value=2000, max_value=2099), st.integers(min_value=1, max_value=12),
+       st.sampled_from(BY_MONTH))
+def test_a_board_session_named_by_its_month_reads_as_that_month(year: int, month: int, template: str) -> None:
+    text = template.format(y=year, m=month, cm=to_chinese(month), month=MONTHS[month - 1])
+    assert parse_board_session(text) == BoardSession(year, month=month)
+
+
+@given(st.integers(min_value=2000, max_value=2099), st.sampled_from((
+    "What did the Executive Board decide in {y}", "执行局{y}年通过了哪些决定", "EB decision {y}/4",
+    "Executive Board {y} budget", "HA.2 {y}",
+)))
+def test_a_question_about_the_board_is_not_taken_for_a_session_name(year: int, template: str) -> None:
+    assert parse_board_session(template.format(y=year)) is None

@@ -146,7 +146,7 @@ def test_the_bounded_loader_raises_only_yaml_errors(text: str) -> None:
         pass
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=int(__import__("os").environ.get("ZIPFUZZ", "150")), deadline=None)
 @given(st.data())
 def test_damaged_zips_are_refused_never_raised(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
     good = small_zip({"entries/a.yaml": b"entries: []\n" * 50, "glossary.yaml": b"terms: []\n"})

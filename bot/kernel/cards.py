@@ -9,6 +9,7 @@ from bot.kernel.dates import date_range, until
 from bot.kernel.i18n import gettext_for
 from bot.kernel.occurrences import last_occurrence, next_occurrence
 from bot.kernel.reply import Button, Reply, esc, rows
+from bot.kernel.sections import body_sections, header_lines
 from store.catalog import Catalog
 from store.kinds import FOLLOWABLE, spec
 from store.paragraphs import Paragraph
@@ -102,6 +103,7 @@ def entry_reply(entry: Entry, catalog: Catalog, now: dt.datetime, lang: str, *, 
     when = when_line(entry, now, lang)
     if when:
         lines.append(when)
+    lines.extend(header_lines(entry, catalog, lang))
     for alt in entry.also_reported:
         other_dates = date_range(alt.start, alt.end, lang)
         where = "; ".join(cite(s, catalog, lang) for s in alt.sources)
@@ -121,8 +123,12 @@ def entry_reply(entry: Entry, catalog: Catalog, now: dt.datetime, lang: str, *, 
         lines.append("")
         lines.append("<b>{}</b>".format(_("Outcomes")))
         lines.extend(f"• {esc(o.get(lang))}" for o in entry.outcomes)
+    lines.extend(body_sections(entry, catalog, lang))
     lines.append("")
-    all_sources = list(entry.sources) + (list(entry.dates.sources) if entry.dates else [])
+    # Every source the card's facts rest on; conflicts and other reported dates cite theirs inline.
+    inline = {id(s) for conflict in entry.conflicts for s in conflict.sources}
+    inline |= {id(s) for dates in entry.also_reported for s in dates.sources}
+    all_sources = [s for s in entry.all_sources() if id(s) not in inline]
     lines.append(_sources_line(all_sources, catalog, lang))
 
     buttons: list[Button] = []

@@ -194,7 +194,7 @@ class LookupFeature:
     # -- buttons -------------------------------------------------------------------------------
 
     def _entry_button(self, button: EntryButton, who: Asker) -> list[Reply]:
-        entry = self.catalog.entries.get(button.entry_id)
+        entry = self.catalog.entry(button.entry_id)  # an old button may carry the id an entry had before
         if entry is None:
             return [Reply(t(who.lang, "This entry is no longer in the content. Send /help."))]
         return [entry_reply(entry, self.catalog, self.now(), who.lang)]
