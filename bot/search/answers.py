@@ -19,7 +19,7 @@ from bot.kernel.dates import date_range
 from bot.kernel.i18n import gettext_for
 from bot.kernel.occurrences import occurrences
 from bot.kernel.reply import esc, plain_text
-from bot.search import phrasing
+from bot.search import phrasing, structured
 from bot.search.evidence import Candidate, Found, Terms, best, coverage, numbers, sentences
 from bot.search.question import Ask, Question, Time, parse
 from bot.search.recognise import named
@@ -86,7 +86,9 @@ class Answers:
         catalog = index.catalog
         now = self.clock.now()
         entries = named(catalog, text, question.topic)
-        primary = entries[0] if entries else None
+        # A person named with their post ("谢里夫的执行主任任期"): the question is about the person.
+        people = [e for e in entries if e.kind is Kind.PERSON]
+        primary = people[0] if people and entries[0].kind is Kind.OFFICE else (entries[0] if entries else None)
         terms = _terms(index, text, question)
         series = next((s for s in SERIES if s.pattern.search(question.folded)), None)
         undated = primary is None or not (primary.dates or primary.recurrence) or primary.kind not in DATED
@@ -121,6 +123,11 @@ class Answers:
         _ = gettext_for(lang)
         ask = question.ask
         values = {"name": phrasing.name(entry, lang)}
+        stated = structured.answer(entry, question, catalog, now, lang)
+        if stated is not None:
+            return self._cited_all(stated.html, entry, stated.sources, catalog, lang)
+        if ask in (Ask.WHO, Ask.WHAT) and entry.kind is Kind.PERSON and entry.summary is not None:
+            return self._cited(phrasing.labelled(entry, _lead(entry.summary.get(lang)), lang), entry, catalog, lang, [])
         if ask in (Ask.WHEN, Ask.WHERE) and entry.recurrence is not None and ask is Ask.WHEN:
             line = phrasing.yearly(entry, now, lang)
             if line:
@@ -256,7 +263,7 @@ class Answers:
         entry = max(past, key=lambda pair: pair[0])[1]
         line = phrasing.when_where(entry, now, lang) or phrasing.name(entry, lang)
         lead = _("The last %(series)s in the sources:") % {"series": label}
-        return self._cited(f"{lead} {line}", entry, catalog, lang, _date_needles(entry.dates.start) if entry.dates else [])
+        return self._cited(_joined(lead, line, lang), entry, catalog, lang, _date_needles(entry.dates.start) if entry.dates else [])
 
     def _next_of(self, catalog: Catalog, members: list[Entry], now: dt.datetime, lang: str,
                  label: str | None = None) -> Answer | None:
@@ -268,7 +275,7 @@ class Answers:
         line = phrasing.when_where(entry, now, lang) or phrasing.yearly(entry, now, lang) or phrasing.name(entry, lang)
         lead = (_("The next %(series)s in the sources:") % {"series": label}) if label else _("Next in the sources:")
         needles = _date_needles(entry.dates.start) if entry.dates else _rule_needles(entry)
-        return self._cited(f"{lead} {line}", entry, catalog, lang, needles)
+        return self._cited(_joined(lead, line, lang), entry, catalog, lang, needles)
 
     def _series_in(self, catalog: Catalog, series: Series, question: Question, now: dt.datetime,
                    lang: str) -> Answer | None:
@@ -296,6 +303,13 @@ class Answers:
             return Answer(line, entry.id)
         return Answer(phrasing.cited(line, phrasing.cite_source(source, catalog, lang), lang), entry.id)
 
+    def _cited_all(self, line: str, entry: Entry, sources: Iterable[Source], catalog: Catalog, lang: str) -> Answer:
+        """A line stated by a structured part: every paragraph it rests on (up to three)."""
+        cited = list(dict.fromkeys(phrasing.cite_source(s, catalog, lang) for s in sources if s.doc))[:3]
+        if not cited:
+            return self._cited(line, entry, catalog, lang, [], list(sources))
+        return Answer(phrasing.cited(line, ("；" if lang == "zh" else "; ").join(cited), lang), entry.id)
+
     def _quoted(self, found: Found, catalog: Catalog, lang: str, about: Entry | None = None) -> Answer:
         """A sentence the question's answer stands in: the entry's own words, or a paragraph's."""
         if isinstance(found.source, Entry):
@@ -310,6 +324,10 @@ class Answers:
 # -- helpers ---------------------------------------------------------------------------------------
 
 _LEAD_SPLIT = re.compile(r"(?<=[。；])|(?<=[.;])\s+(?=[A-Z“\"(])")
+
+
+def _joined(lead: str, line: str, lang: str) -> str:
+    return f"{lead}{line}" if lang == "zh" else f"{lead} {line}"
 
 
 def _lead(text: str, limit: int = 260) -> str:

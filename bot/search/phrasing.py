@@ -83,7 +83,13 @@ def when_where(entry: Entry, now: dt.datetime, lang: str) -> str | None:
                 else _("%(name)s was held on %(dates)s."))
     else:  # an observance the sources announce: they date it, they do not report it
         form = (_("%(name)s: %(dates)s, %(place)s.") if entry.place else _("%(name)s: %(dates)s."))
-    return form % values
+    line = form % values
+    if entry.dates.note:  # split dates, planned dates …: said with the dates, never dropped
+        line = line[:-1] + (f"（{esc(entry.dates.note)}）。" if lang == "zh" else f" ({esc(entry.dates.note)}).")
+    if entry.also_reported:
+        other = entry.also_reported[0]
+        line += " " + _("Another source gives %(dates)s.") % {"dates": date_range(other.start, other.end, lang)}
+    return line
 
 
 def yearly(entry: Entry, now: dt.datetime, lang: str) -> str | None:

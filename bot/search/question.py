@@ -79,7 +79,7 @@ _ASKS: tuple[tuple[Ask, re.Pattern[str]], ...] = (
                      r"在哪", r"哪里", r"何地", r"何处", r"地点", r"哪个(?:城市|国家|地方)", r"哪座城市", r"设在", r"主办", r"东道")),
     (Ask.WHEN, _any(r"\bwhen\b", r"\bwhat (?:date|day|year|month|time)\b", r"\bwhich (?:date|day|year|month)\b",
                     r"\bdates?\b", r"\buntil when\b", r"\bby when\b", r"\bhow long\b",
-                    r"什么时候", r"何时", r"哪天", r"哪一天", r"几月", r"几号", r"哪年", r"哪一年", r"日期", r"时间", r"多久", r"何日")),
+                    r"什么时候", r"何时", r"哪天", r"哪一天", r"哪1天", r"哪几天", r"哪些天", r"几月", r"几号", r"哪年", r"哪一年", r"日期", r"时间", r"多久", r"何日")),
     (Ask.AMOUNT, _any(r"\bhow much\b", r"\bwhat (?:share|percentage|proportion|fraction|amount)\b",
                       r"\bby how (?:much|many)\b", r"\b(?:income|budget|revenue|funding|expenditure|cost|worth)s?\b",
                       r"多少(?:钱|资金|美元|经费)", r"收入", r"预算", r"金额", r"多大比例", r"百分之", r"比例", r"增长了多少", r"占.{0,12}多少")),
@@ -96,21 +96,23 @@ _ASKS: tuple[tuple[Ask, re.Pattern[str]], ...] = (
 
 _TIMES: tuple[tuple[Time, re.Pattern[str]], ...] = (
     (Time.NEXT, _any(r"\bnext\b", r"\bupcoming\b", r"\bforthcoming\b", r"\bcoming\b", r"\bfuture\b",
-                     r"下次", r"下一次", r"下一届", r"下届", r"即将", r"下一个", r"接下来", r"将要", r"今后")),
+                     r"下次", r"下[一1]次", r"下[一1]届", r"下届", r"即将", r"下[一1]个", r"接下来", r"将要", r"今后")),
     (Time.LAST, _any(r"\blast\b", r"\bprevious\b", r"\bmost recent\b", r"\blatest\b", r"\brecent\b",
-                     r"上次", r"上一次", r"上一届", r"上届", r"最近一次", r"最近", r"前一次", r"最新")),
+                     r"上次", r"上[一1]次", r"上[一1]届", r"上届", r"最近[一1]次", r"最近", r"前[一1]次", r"最新")),
     (Time.STILL, _any(r"\bstill\b", r"\bcurrent(?:ly)?\b", r"\bnow\b", r"\bpresent\b", r"\btoday\b", r"\bincumbent\b",
                       r"仍然", r"仍", r"还在", r"现任", r"目前", r"现在", r"当前")),
     (Time.ALREADY, _any(r"\balready\b", r"\byet\b", r"\bhas .{1,60} (?:taken place|happened|been held|ended|started|begun)\b",
                         r"已经", r"是否已", r"举行了吗", r"结束了吗", r"开始了吗")),
 )
 
+_OFFICERS = _any(r"\b(?:vice-)?presidents?\b", r"\brapporteurs?\b", r"\bchairs?\b", r"副主席", r"报告员")
+
 _ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("host", _any(r"\bhost(?:ed|s|ing)?\b", r"主办", r"东道")),
     ("opened", _any(r"\bopen(?:ed|s)?\b", r"开幕")),
-    ("president", _any(r"\bpresident\b", r"\bpresided?\b", r"主席(?!团)")),
-    ("chair", _any(r"\bchair(?:ed|ed by|man|person|woman)?\b", r"\bchaired\b", r"主持")),
     ("vice-president", _any(r"\bvice-?presidents?\b", r"副主席")),
+    ("president", _any(r"\bpresidents?\b", r"\bpresided?\b", r"主席(?!团)")),
+    ("chair", _any(r"\bchair(?:ed|ed by|man|person|woman)?\b", r"\bchaired\b", r"主持")),
     ("rapporteur", _any(r"\brapporteur\b", r"报告员")),
     ("head", _any(r"\bexecutive director\b", r"\bhead of\b", r"\bleads?\b", r"执行主任", r"负责人", r"领导")),
     ("elected", _any(r"\belected\b", r"当选", r"选举", r"选出")),
@@ -196,10 +198,12 @@ def parse(text: str) -> Question | None:
             time = candidate
             frame.append(found.span())
             break
-    if ask is None:
-        if time is None:
-            return None
+    if ask is None and time is not None:
         ask = Ask.WHEN  # "next Executive Board session", "下次执行局会议"
+    if ask in (None, Ask.WHERE, Ask.WHICH) and _OFFICERS.search(folded):
+        ask = Ask.WHO  # "which countries provided the Vice-Presidents": officers are asked for
+    if ask is None:
+        return None
     role = None
     if ask in (Ask.WHO, Ask.WHERE):
         for name, pattern in _ROLES:

@@ -73,13 +73,19 @@ class Names:
         return chosen
 
 
-    def covering(self, topic: str) -> list[str]:
+    def covering(self, topic: str) -> dict[str, int]:
         """Entries one of whose names holds every word of ``topic`` ("the first session of the
-        Assembly" → HA.1, and the documents of that session)."""
+        Assembly" → HA.1, the documents and dialogues of that session), with the fewest words any
+        such name has beyond the topic's (the closest name says the most specific entry)."""
         words = frozenset(tokens(topic)) - _STOP
+        found: dict[str, int] = {}
         if len(words) < 2:
-            return []
-        return list(dict.fromkeys(owner for key, owner in self._words if words <= key))
+            return found
+        for key, owner in self._words:
+            if words <= key:
+                extra = len(key - words - _STOP)
+                found[owner] = min(found.get(owner, extra), extra)
+        return found
 
 
 _STOP = frozenset("the of a an and for on in to at by s".split())
@@ -123,6 +129,15 @@ def numbered(catalog: Catalog, folded: str) -> list[Entry]:
     return out
 
 
+def _closest(catalog: Catalog, topic: str) -> Entry | None:
+    owners = names(catalog).covering(topic)
+    things = sorted((extra, i) for i, extra in owners.items()
+                    if i in catalog.entries and catalog.entries[i].kind is not Kind.DOCUMENT)
+    if things and (len(things) == 1 or things[0][0] < things[1][0]):
+        return catalog.entries[things[0][1]]
+    return None
+
+
 def named(catalog: Catalog, text: str, topic: str) -> list[Entry]:
     """The entries a question names, the most specific first."""
     folded = fold(text)
@@ -137,9 +152,13 @@ def named(catalog: Catalog, text: str, topic: str) -> list[Entry]:
             out.append(entry)
     if not out and topic:
         # A name given in part: taken when it fits one thing that is not a document (documents
-        # repeat the names of the sessions they belong to).
-        owners = [catalog.entries[i] for i in names(catalog).covering(topic) if i in catalog.entries]
-        things = [e for e in owners if e.kind is not Kind.DOCUMENT]
-        if len(things) == 1:
-            out.append(things[0])
+        # repeat the names of the sessions they belong to) more closely than any other. The words
+        # around it ("which countries provided …") are dropped from either end until one fits.
+        words = topic.split()
+        spans = [words[i:] for i in range(len(words) - 1)] + [words[:j] for j in range(len(words) - 1, 1, -1)]
+        for span in spans:
+            found = _closest(catalog, " ".join(span))
+            if found is not None:
+                out.append(found)
+                break
     return out
