@@ -33,7 +33,8 @@ from reminders.dispatcher import Dispatcher, Pacer  # noqa: E402
 from reminders.models import Delivery, Subscription  # noqa: E402
 from reminders.planner import plan, plan_periodic  # noqa: E402
 from reminders.text import Renderer  # noqa: E402
-from store.db import create_schema, make_engine  # noqa: E402
+from store.db import make_engine  # noqa: E402
+from store.migrations import upgrade  # noqa: E402
 from store.models import User  # noqa: E402
 from tests.fakebot import TOKEN, FakeBotApi  # noqa: E402
 from tests.test_reminders_helpers import ENTRIES, catalog_of, store_entries  # noqa: E402
@@ -70,7 +71,7 @@ def drop(handle: object) -> None:
 
 def bench_planning(url: str, count: int) -> None:
     engine = make_engine(url)
-    create_schema(engine)
+    upgrade(engine)
     store_entries(engine)
     catalog = catalog_of(ENTRIES)
     rng = random.Random(4)
@@ -115,7 +116,7 @@ def bench_planning(url: str, count: int) -> None:
 
 async def bench_fan_out(url: str, messages: int) -> None:
     engine = make_engine(url)
-    create_schema(engine)
+    upgrade(engine)
     store_entries(engine)
     catalog = catalog_of(ENTRIES)
     due = dt.datetime(2024, 10, 5, 5, 0, tzinfo=dt.UTC)

@@ -1,4 +1,5 @@
-"""Command line: ``python -m bot`` runs the bot; ``python -m bot ask "TEXT"`` prints one answer.
+"""Command line: ``python -m bot`` runs the bot; ``python -m bot ask "TEXT"`` prints one answer;
+``python -m bot db upgrade`` and ``python -m bot content apply`` are for deployments.
 
 Without ``TELEGRAM_BOT_TOKEN`` the bot opens a console chat in the terminal with the same answers
 as Telegram; with it, it long-polls Telegram, or with ``--webhook`` takes updates at PUBLIC_URL/telegram.
@@ -12,6 +13,7 @@ import json
 import logging
 import sys
 
+from bot import maintenance
 from bot.app import Habitat, build, run_telegram
 from bot.console import console_asker, render_plain, run_console, start_background_jobs
 from bot.kernel.clock import Clock, FixedClock, ScaledClock, SystemClock, parse_instant
@@ -42,6 +44,7 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("--lang", choices=("zh", "en"), default=None)
     ask.add_argument("--now", dest="ask_now", help="the bot's clock for this answer (ISO-8601)")
     ask.add_argument("--jsonl", action="store_true", help="read one message per line on stdin, write JSON lines")
+    maintenance.add_parsers(sub)
     return top
 
 
@@ -88,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     now = getattr(args, "ask_now", None) or args.now
     clock = make_clock(now, args.clock_speed, frozen=args.command == "ask")
     try:
+        if args.command in maintenance.COMMANDS:
+            return maintenance.run(args, settings, clock)
         if args.command == "ask" or args.console or not settings.telegram_bot_token:
             habitat = build(settings, clock)
             if args.command == "ask":

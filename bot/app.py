@@ -40,7 +40,8 @@ from handlers.serve import Webhook, build_server, run
 from reminders.area import RemindersArea
 from reminders.dispatcher import Pacer, Sender
 from reminders.service import Reminders
-from store.db import create_schema, make_engine, session_scope
+from store.db import make_engine, session_scope
+from store.migrations import upgrade
 from store.search import SearchService
 from store.tokenize import read_terms
 from store.users import record_search_miss
@@ -83,14 +84,9 @@ class Habitat:
 def build(settings: Settings, clock: Clock) -> Habitat:
     """Open the database, load the content and wire every feature into one router."""
     engine = make_engine(settings.database_url)
-    create_schema(engine)
+    upgrade(engine)
     content = open_content(engine, settings.content_dir, clock.now())
-    habitat = wire(settings, clock, engine, content)
-    try:
-        habitat.admin.snapshot_startup_content()
-    except Exception:  # rollback to the start-up version is a convenience; start anyway
-        log.exception("could not keep a snapshot of the start-up content")
-    return habitat
+    return wire(settings, clock, engine, content)
 
 
 def wire(settings: Settings, clock: Clock, engine: Engine, content: ContentService) -> Habitat:

@@ -1,15 +1,15 @@
-"""Tables of the admin area: admins added by command, the audit log, content snapshots, broadcasts.
+"""Tables of the admin area: admins added by command, the audit log, rollback marks, broadcasts.
 
 They live in the database rather than in memory or files so that every replica agrees on who is
-an admin, so that the audit trail survives restarts, and so that a rollback can restore the exact
-files of an earlier content version even after the content directory was overwritten.
+an admin and so that the audit trail survives restarts. The files of each content version are
+in ``store.models.ContentFile``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Column, LargeBinary, Text
+from sqlalchemy import BigInteger, Column, Text
 from sqlmodel import Field, SQLModel
 
 from store.models import utc_column
@@ -36,16 +36,6 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=40, index=True)
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     result: str = Field(max_length=20)  # ok, denied, invalid, error, dry-run, unchanged
-
-
-class ContentSnapshot(SQLModel, table=True):
-    """The content files of one version (a zip), keyed by the content digest, for rollback."""
-
-    __tablename__ = "content_snapshot"
-
-    digest: str = Field(primary_key=True, max_length=64)
-    created_at: dt.datetime = Field(sa_column=utc_column())
-    archive: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class RollbackMark(SQLModel, table=True):

@@ -1,4 +1,4 @@
-"""Storage of the admin area: stored admins, the audit log, content snapshots and file handling.
+"""Storage of the admin area: stored admins, the audit log, versions and content file handling.
 
 Functions are keyword-only and take a session, like the rest of ``store``. The file functions
 here are the only code that writes into ``CONTENT_DIR``: uploads are unpacked into a staging
@@ -20,9 +20,10 @@ from pathlib import Path, PurePosixPath
 
 from sqlmodel import Session, col, select
 
-from store.admin_models import AdminUser, AuditEntry, ContentSnapshot, RollbackMark
+from store.admin_models import AdminUser, AuditEntry, RollbackMark
 from store.content import MAX_FILE_BYTES, ContentError
 from store.content import content_files as store_content_files
+from store.content_store import has_files, live_version
 from store.models import ContentVersion
 from store.unzip import MemberInvalid, MemberTooLarge, read_member
 
@@ -83,24 +84,7 @@ def recent_audit(*, session: Session, limit: int) -> list[AuditEntry]:
     return list(session.exec(query))
 
 
-# -- versions and snapshots ------------------------------------------------------------------
-
-
-def live_version(*, session: Session) -> ContentVersion | None:
-    query = select(ContentVersion).order_by(col(ContentVersion.id).desc()).limit(1)
-    return session.exec(query).first()
-
-
-def save_snapshot(*, session: Session, digest: str, archive: bytes, now: dt.datetime) -> None:
-    """Keep the files of the content with ``digest`` (once per digest)."""
-    if session.get(ContentSnapshot, digest) is None:
-        session.add(ContentSnapshot(digest=digest, created_at=now, archive=archive))
-        session.flush()
-
-
-def get_snapshot(*, session: Session, digest: str) -> bytes | None:
-    row = session.get(ContentSnapshot, digest)
-    return row.archive if row is not None else None
+# -- versions ---------------------------------------------------------------------------------
 
 
 def _origin(session: Session, version: ContentVersion) -> ContentVersion:
@@ -134,7 +118,7 @@ def previous_version(*, session: Session) -> ContentVersion | None:
         .order_by(col(ContentVersion.id).desc())
     )
     for candidate in session.exec(query):
-        if session.get(ContentSnapshot, candidate.digest) is not None:
+        if has_files(session=session, digest=candidate.digest):
             return candidate
     return None
 
@@ -158,28 +142,12 @@ def content_files(directory: Path) -> list[str]:
     return [p.relative_to(directory).as_posix() for p in store_content_files(directory) if not p.is_symlink()]
 
 
-def snapshot_archive(directory: Path) -> bytes:
-    """A zip of the content files (fixed timestamps, so equal content gives equal bytes)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for rel in content_files(directory):
-            info = zipfile.ZipInfo(rel, date_time=(2000, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, (directory / rel).read_bytes())
-    return buffer.getvalue()
-
-
 def copy_content(source: Path, target: Path) -> None:
     """Copy the content files of ``source`` into the empty directory ``target``."""
     for rel in content_files(source):
         destination = target / rel
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source / rel, destination)
-
-
-def restore_archive(archive: bytes, target: Path) -> list[ContentError]:
-    """Unpack a snapshot (or an upload) into ``target``, with the same checks as an upload."""
-    return unpack_zip(archive, target, replace_entries=True, name="snapshot")
 
 
 def _member_problem(info: zipfile.ZipInfo) -> str | None:

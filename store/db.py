@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event
-from sqlalchemy.engine import CursorResult, Engine, make_url
-from sqlmodel import Session, SQLModel, create_engine
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, CursorResult, Engine, make_url
+from sqlmodel import Session, create_engine
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; starting one process at a time is then the operator's care
+    fcntl = None  # type: ignore[assignment]
 
 #: Modules that define tables; importing them registers their tables in SQLModel.metadata.
 MODEL_MODULES = ("store.models", "reminders.models", "store.admin_models", "store.conversation")
@@ -44,15 +50,14 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
-def create_schema(engine: Engine) -> None:
-    """Create every table that does not exist yet (idempotent)."""
+def import_models() -> None:
+    """Import every module that defines tables, so SQLModel.metadata knows the whole schema."""
     for module in MODEL_MODULES:
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:
             if exc.name != module:
                 raise
-    SQLModel.metadata.create_all(engine)
 
 
 @contextmanager
@@ -65,6 +70,32 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def exclusive(engine: Engine, key: int) -> Iterator[Connection]:
+    """A connection in a transaction that one process at a time holds (start-up work: upgrade, seed).
+
+    PostgreSQL: an advisory lock on ``key`` for the transaction. SQLite: ``flock`` on the database
+    file, which never interferes with SQLite's own (fcntl byte-range) locks.
+    """
+    database = engine.url.database
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            yield connection
+        return
+    if fcntl is None or not database or database == ":memory:" or database.startswith("file:"):
+        with engine.begin() as connection:
+            yield connection
+        return
+    fd = os.open(database, os.O_RDONLY | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with engine.begin() as connection:
+            yield connection
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def affected(result: object) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Column, DateTime, Text
+from sqlalchemy import BigInteger, Column, DateTime, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -68,6 +68,20 @@ class ContentVersion(SQLModel, table=True):
     applied_at: dt.datetime = Field(sa_column=utc_column())
     applied_by: str = Field(default="startup", max_length=100)
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class ContentFile(SQLModel, table=True):
+    """One file of a content version (keyed by the version's digest): the live content's source.
+
+    Uploads and rollbacks are staged from these rows, never from a replica's ``CONTENT_DIR``,
+    so a replica with older files cannot bring them back.
+    """
+
+    __tablename__ = "content_file"
+
+    digest: str = Field(primary_key=True, max_length=64)
+    path: str = Field(primary_key=True, max_length=200)  # relative, as in the digest: entries/sessions.yaml
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class User(SQLModel, table=True):

@@ -19,7 +19,8 @@ from telegram.ext import Application
 from bot.app import Habitat, build
 from bot.kernel.clock import FixedClock
 from bot.settings import Settings
-from store.db import create_schema, make_engine
+from store.db import make_engine
+from store.migrations import upgrade
 from tests.fakebot import TOKEN, FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +58,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
-    create_schema(engine)
+    upgrade(engine)
     yield engine
     engine.dispose()
 

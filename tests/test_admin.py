@@ -484,13 +484,14 @@ def test_chinese_admin_replies(live_sqlite: Live) -> None:
 def test_repeated_rollbacks_walk_back_through_history(engine) -> None:  # type: ignore[no-untyped-def]
     """A → B → C, rollback to B, rollback again to A (not back to C)."""
     from store import admin_store as st
+    from store.content_store import save_files
 
     def apply(digest: str, target: int | None = None) -> int:
         with session_scope(engine) as session:
             row = ContentVersion(digest=digest, applied_at=T0, applied_by="t")
             session.add(row)
             session.flush()
-            st.save_snapshot(session=session, digest=digest, archive=b"zip " + digest.encode(), now=T0)
+            save_files(session=session, digest=digest, files={"sources.yaml": digest.encode()})
             if target is not None:
                 st.mark_rollback(session=session, version_id=row.id, target_version_id=target)  # type: ignore[arg-type]
             return row.id  # type: ignore[return-value]

@@ -185,10 +185,11 @@ async def test_healthz_is_200_with_the_database_and_503_when_it_is_gone(webhook_
 
 
 def test_health_says_content_is_not_loaded_when_the_catalog_is_empty(tmp_path: Path) -> None:
-    from store.db import create_schema, make_engine
+    from store.db import make_engine
+    from store.migrations import upgrade
 
     engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
-    create_schema(engine)
+    upgrade(engine)
     health = check_health(engine, entries=0, version="")
     assert not health.ok and health.checks == {"database": "ok", "content": "not loaded"}
     engine.dispose()

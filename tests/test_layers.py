@@ -14,7 +14,7 @@ PACKAGES = ("bot", "handlers", "reminders", "store")
 
 #: Highest first. A module may import its own layer or a lower one, never a higher one.
 ENTRY, HANDLERS, FEATURES, KERNEL, STORE = 4, 3, 2, 1, 0
-ENTRY_POINTS = {"bot.app", "bot.__main__", "bot.console", "bot.settings", "reminders.worker"}
+ENTRY_POINTS = {"bot.app", "bot.__main__", "bot.console", "bot.maintenance", "bot.settings", "reminders.worker"}
 FEATURE_PACKAGES = ("bot.lookup", "bot.search", "bot.admin", "reminders")
 #: What one feature may use of another: only its stored records (for counts in /stats).
 SHARED_RECORDS = {"reminders.models"}

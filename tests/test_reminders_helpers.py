@@ -27,7 +27,7 @@ from reminders.planner import plan_periodic
 from reminders.text import Renderer
 from store.catalog import Catalog
 from store.db import session_scope
-from store.models import EntryRow
+from store.models import ContentVersion, EntryRow
 from store.schema import Entry
 from tests.conftest import make_settings
 from tests.fakebot import TOKEN, FakeBotApi
@@ -74,10 +74,13 @@ def catalog_of(entries: tuple[Entry, ...] | list[Entry] = ENTRIES, version: str 
 
 
 def store_entries(engine: Engine, entries: tuple[Entry, ...] | list[Entry] = ENTRIES) -> None:
-    """Content rows, for worker processes that build their catalog from the database."""
+    """Content rows and their version, for worker processes that build their catalog from the database
+    (a database with a version is never seeded from CONTENT_DIR)."""
     with session_scope(engine) as session:
         for e in entries:
             session.merge(EntryRow(id=e.id, kind=e.kind.value, data=e.model_dump_json(exclude_defaults=True)))
+        session.add(ContentVersion(digest="small-calendar", applied_at=dt.datetime(2024, 9, 1, tzinfo=dt.UTC),
+                                   applied_by="test"))
 
 
 def make_services(engine: Engine, clock: FixedClock, database_url: str = "sqlite://") -> tuple[Habitat, RemindersArea]:

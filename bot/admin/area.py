@@ -34,10 +34,11 @@ from bot.kernel.reply import CALLBACK_LIMIT, TELEGRAM_LIMIT, Button, Reply, esc,
 from bot.kernel.router import Asker, Command, Feature, Handler
 from reminders.models import Delivery, Subscription
 from store import admin_store as st
+from store import content_store as cs
 from store.admin_models import Broadcast
 from store.aliases import entry_aliases
 from store.catalog import Catalog
-from store.content import Content, ContentError, ContentInvalid, content_digest, load_content
+from store.content import Content, ContentError, ContentInvalid, load_content
 from store.db import session_scope
 from store.loader import ContentDiff, apply_content, diff_content
 from store.models import ContentVersion, SearchMiss, User
@@ -305,7 +306,7 @@ class AdminArea:
                 first = str(exc.errors[0]) if exc.errors else ""
                 self.audit_record(who, action, f"{len(exc.errors)} error(s); first: {first}", "invalid")
                 return ApplyResult(False, errors=exc.errors)
-            archive = st.snapshot_archive(staging)
+            files = cs.directory_files(staging)
             kept: Path | None = None
             try:
                 with session_scope(self.engine) as session:
@@ -318,13 +319,13 @@ class AdminArea:
                     if live is not None and live.digest == content.digest:
                         diff = diff_content(session, content)
                         if diff.empty:
-                            st.save_snapshot(session=session, digest=content.digest, archive=archive, now=now)
+                            cs.save_files(session=session, digest=content.digest, files=files)
                             st.record_audit(session=session, user_id=who.user_id, action=action,
                                             detail=f"version {content.digest[:12]}", result="unchanged", now=now)
                             return ApplyResult(True, diff, digest=content.digest, unchanged=True)
                     applied_by = str(who.user_id) if who.user_id is not None else "console"
                     diff = apply_content(session, content, applied_by=applied_by, now=now)
-                    st.save_snapshot(session=session, digest=content.digest, archive=archive, now=now)
+                    cs.save_files(session=session, digest=content.digest, files=files)
                     new_live = st.live_version(session=session)
                     if rollback_to is not None and new_live is not None and new_live.id is not None \
                             and rollback_to.id is not None and new_live.id != rollback_to.id:
@@ -395,13 +396,17 @@ class AdminArea:
         dry_run = self._dry_run(args)
         if dry_run is None:
             return [Reply(_("Usage: /reload or /reload dry-run"))]
-        with tempfile.TemporaryDirectory(prefix="habitat-reload-") as folder:
-            staging = Path(folder)
-            st.copy_content(self.content_dir, staging)
-            result = self._apply(staging, who, dry_run=dry_run, install=False, action="reload")
+        result = self.apply_content_dir(who, dry_run=dry_run)
         return self._result_replies(
             result, who, dry_run=dry_run, done=lambda v: _("Content reloaded: version %(v)s.") % {"v": v}
         )
+
+    def apply_content_dir(self, who: Asker, *, dry_run: bool, action: str = "reload") -> ApplyResult:
+        """Validate the files in CONTENT_DIR and make them live: ``/reload`` and ``python -m bot content apply``."""
+        with tempfile.TemporaryDirectory(prefix="habitat-reload-") as folder:
+            staging = Path(folder)
+            st.copy_content(self.content_dir, staging)
+            return self._apply(staging, who, dry_run=dry_run, install=False, action=action)
 
     def upload(self, file_name: str, data: bytes, args: str, who: Asker) -> list[Reply]:
         """A content file or zip sent to the bot: validated in a staging copy, then written and applied."""
@@ -414,7 +419,7 @@ class AdminArea:
         lower = file_name.lower()
         with tempfile.TemporaryDirectory(prefix="habitat-upload-") as folder:
             staging = Path(folder)
-            st.copy_content(self.content_dir, staging)
+            cs.stage_live(self.engine, staging, fallback=self.content_dir)
             if lower.endswith(".zip"):
                 problems = st.unpack_zip(data, staging, replace_entries=True, name=file_name)
             elif lower.endswith(".yaml"):
@@ -457,15 +462,13 @@ class AdminArea:
             return [Reply(_("Usage: /rollback or /rollback dry-run"))]
         with session_scope(self.engine) as session:
             target = st.previous_version(session=session)
-            archive = st.get_snapshot(session=session, digest=target.digest) if target else None
-        if target is None or archive is None:
+            files = cs.version_files(session=session, digest=target.digest) if target else None
+        if target is None or files is None:
             self.audit_record(who, "rollback", "no earlier version", "invalid")
             return [Reply(_("There is no earlier content version to return to."))]
         with tempfile.TemporaryDirectory(prefix="habitat-rollback-") as folder:
             staging = Path(folder)
-            problems = st.restore_archive(archive, staging)
-            if problems:
-                return [errors_reply(problems, who.lang)]
+            cs.write_files(files, staging)
             result = self._apply(staging, who, dry_run=dry_run, install=True, action="rollback", rollback_to=target)
         when = _when(target.applied_at, who.timezone)
         return self._result_replies(
@@ -493,18 +496,6 @@ class AdminArea:
             lines += [f"• <code>{v.digest[:12]}</code> {_when(v.applied_at, who.timezone)} · {esc(v.applied_by)}"
                       for v in earlier]
         return [Reply("\n".join(lines))]
-
-    def snapshot_startup_content(self) -> None:
-        """Keep the files of the live version if they are what CONTENT_DIR holds, for /rollback."""
-        directory = self.content_dir
-        with session_scope(self.engine) as session:
-            live = st.live_version(session=session)
-            if live is None or st.get_snapshot(session=session, digest=live.digest) is not None:
-                return
-            if content_digest(directory) != live.digest:
-                return
-            st.save_snapshot(session=session, digest=live.digest, archive=st.snapshot_archive(directory),
-                             now=self.now())
 
     # -- admins --------------------------------------------------------------------------------
 

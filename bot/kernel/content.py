@@ -13,24 +13,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
 
 from store.catalog import Catalog
-from store.content import ContentInvalid, content_digest, load_content
+from store.content import ContentInvalid
+from store.content_store import live_digest
+from store.content_store import open_content as store_open_content
 from store.db import session_scope
-from store.loader import ContentDiff, apply_content
-from store.models import ContentVersion
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[Catalog, Catalog], None]
-
-
-def live_digest(engine: Engine) -> str | None:
-    """Digest of the content the database holds (its newest version), None when empty."""
-    with session_scope(engine) as session:
-        latest = session.exec(select(ContentVersion).order_by(col(ContentVersion.id).desc()).limit(1)).first()
-        return latest.digest if latest else None
 
 
 def read_catalog(engine: Engine) -> Catalog:
@@ -95,25 +87,17 @@ class StartupError(Exception):
     """The bot cannot start: the message says why in one line."""
 
 
-def load_into_database(engine: Engine, content_dir: Path, now: dt.datetime, applied_by: str) -> ContentDiff:
-    """Validate the content files and write them to the database; raise ContentInvalid on any error."""
-    content = load_content(content_dir)
-    with session_scope(engine) as session:
-        return apply_content(session, content, applied_by=applied_by, now=now)
-
-
 def open_content(engine: Engine, content_dir: Path, now: dt.datetime) -> ContentService:
-    """The live content at start-up: the files are applied when their digest differs from the
-    database's; invalid files leave the stored content live (and stop start-up if there is none)."""
+    """The live content at start-up: the newest version in the database. ``content_dir`` only seeds
+    an empty database (files that differ are reported, not applied: store/content_store.py); an
+    empty database with invalid files stops start-up."""
     try:
-        if content_digest(content_dir) != live_digest(engine):
-            load_into_database(engine, content_dir, now, applied_by="startup")
+        store_open_content(engine, content_dir, now=now)
     except ContentInvalid as exc:
         for error in exc.errors[:20]:
             log.error("content: %s", error)
-        if not read_catalog(engine).entries:
-            raise StartupError(
-                f"content in {content_dir} is invalid ({len(exc.errors)} errors), first: {exc.errors[0]}"
-            ) from None
-        log.warning("content files are invalid; serving the content stored in the database")
+        raise StartupError(
+            f"the database holds no content and the content in {content_dir} is invalid "
+            f"({len(exc.errors)} errors), first: {exc.errors[0]}"
+        ) from None
     return ContentService(engine, read_catalog(engine))
