@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
@@ -17,8 +18,9 @@ from bot.kernel.language import has_words, written_in
 from bot.kernel.reply import Reply, plain_text
 from bot.kernel.router import Asker
 from bot.settings import Settings
+from store import migrations
 from store.conversation import last_search, remember_search
-from store.db import session_scope
+from store.db import make_engine, session_scope
 
 ZH = Asker(user_id=21, lang="zh")
 EN = Asker(user_id=22, lang="en")
@@ -165,3 +167,21 @@ def test_the_last_search_is_one_row_per_user_on_every_backend(engine: Engine) ->
         other = last_search(session=session, user_id=8)
         assert other is not None and other.query == "housing"
         assert last_search(session=session, user_id=9) is None
+
+
+def test_the_migration_adds_and_removes_the_last_search_table(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        migrations.upgrade(engine, "0002")
+        assert "last_search" not in sa.inspect(engine).get_table_names()
+        migrations.upgrade(engine)
+        with session_scope(engine) as session:
+            remember_search(session=session, user_id=9_000_000_001, query="housing", page=2,
+                            now=dt.datetime(2024, 10, 1, tzinfo=dt.UTC))
+        with session_scope(engine) as session:
+            row = last_search(session=session, user_id=9_000_000_001)
+            assert row is not None and row.page == 2
+        migrations.downgrade(engine, "0002")
+        assert "last_search" not in sa.inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
