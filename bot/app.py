@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from telegram import Bot, BotCommand, BotCommandScopeDefault
+from telegram import Bot, BotCommand, BotCommandScopeDefault, Update
+from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, ContextTypes
 
 from bot.admin.area import AdminArea
 from bot.kernel.askers import Askers
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.content import ContentService, open_content
+from bot.kernel.i18n import pick_language, t
 from bot.kernel.router import Job, Router
 from bot.lookup.feature import LookupFeature
 from bot.search.area import SearchArea, index_directory
@@ -37,6 +40,7 @@ from handlers.lookup import MessageHandlers
 from handlers.ratelimit import SharedRateLimiter
 from handlers.sender import TelegramSender
 from handlers.serve import Webhook, build_server, run
+from handlers.updates import ChatOrderedUpdateProcessor, FloodGate
 from reminders.area import RemindersArea
 from reminders.dispatcher import Pacer, Sender
 from reminders.service import Reminders
@@ -183,20 +187,42 @@ def build_application(settings: Settings, clock: Clock | None = None, *, habitat
         if isinstance(built, Habitat) and habitat is None:
             built.close()
 
+    app_ref: dict[str, App] = {}
+    # Different chats at once, one chat in order; a flooding user is slowed (handlers/updates.py).
+    processor = ChatOrderedUpdateProcessor(FloodGate(), flood_notice(app_ref, settings.default_language))
     app = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .context_types(ContextTypes(context=BotContext))
-        .rate_limiter(SharedRateLimiter(pacer, max_retries=2))
+        .concurrent_updates(processor)
+        .rate_limiter(SharedRateLimiter(pacer))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
     app.bot_data["pacer"] = pacer
+    app_ref["app"] = app
     install_metrics(app)  # handler groups before and after all others: counts and times every update
     return app
+
+
+def flood_notice(app_ref: dict[str, App], default_language: str) -> Callable[[Update], Awaitable[None]]:
+    """Tell a flooding user, once a minute, that the bot is pausing for them (no database read)."""
+
+    async def notice(update: Update) -> None:
+        app, chat, user = app_ref.get("app"), update.effective_chat, update.effective_user
+        if app is None or chat is None or chat.type != "private":
+            return
+        lang = pick_language(user.language_code if user else None, default_language)
+        try:
+            await app.bot.send_message(chat.id, t(lang, "You are sending messages faster than I can answer; "
+                                                        "I will answer again in a few seconds."))
+        except TelegramError as exc:
+            log.warning("flood notice not sent: %s", exc)
+
+    return notice
 
 
 def http_server(settings: Settings, app: App, *, webhook: Webhook | None = None) -> HttpServer | None:

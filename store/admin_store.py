@@ -198,7 +198,7 @@ def unpack_zip(data: bytes, target: Path, *, replace_entries: bool, name: str = 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OverflowError, NotImplementedError,
-            struct.error) as exc:
+            struct.error, KeyError, IndexError) as exc:
         return [ContentError(name, f"invalid file: not a valid zip file ({exc})")]
     with archive:
         infos = [

@@ -82,7 +82,11 @@ def test_forged_button_data_is_refused(data: str) -> None:
 @given(ENTRY_IDS)
 def test_deep_links_round_trip_with_allowed_characters_only(entry_id: str) -> None:
     for button in (EntryButton(entry_id), SubscribeButton(entry_id)):
-        payload = to_deep_link(button)
+        try:
+            payload = to_deep_link(button)
+        except ValueError:  # Telegram allows 64 characters: refused when made, never a broken link
+            assert len(entry_id) + entry_id.count(".") + entry_id.count("/") > 60
+            continue
         assert all(c.isascii() and (c.isalnum() or c in "_-") for c in payload)
         assert from_deep_link(payload) == button
 

@@ -103,18 +103,6 @@ def test_ordinary_words_are_not_turned_into_numbers() -> None:
     assert unicodedata.normalize("NFKC", fold("ＨＡ．２")) == "ha.2"
 
 
-@given(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9./-]{0,39}", fullmatch=True))
-def test_deep_link_payloads_round_trip_and_use_only_allowed_characters(entry_id: str) -> None:
-    import re
-
-    from bot.kernel.callbacks import EntryButton, SubscribeButton, from_deep_link, to_deep_link
-
-    for button in (EntryButton(entry_id), SubscribeButton(entry_id)):
-        payload = to_deep_link(button)
-        assert re.fullmatch(r"[A-Za-z0-9_-]+", payload)
-        assert from_deep_link(payload) == button
-
-
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")

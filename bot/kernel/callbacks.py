@@ -298,15 +298,23 @@ def parse(data: str) -> ButtonData:
     return kind.read(body)
 
 
+_ESCAPES = {".": "_d", "/": "_s", ":": "_c", "_": "_u"}
+_UNESCAPES = {code[1]: char for char, code in _ESCAPES.items()}
+_ESCAPED = re.compile(r"_(.?)")
+
+
 def to_deep_link(button: ButtonData) -> str:
     """``?start=`` payload of a linkable button: ``sub_HA_d2`` (``.`` → ``_d``, ``/`` → ``_s``).
 
-    Entry ids never contain ``_``, so it can escape.
+    A link allows only ``A-Z a-z 0-9 _ -``, so ``_`` escapes the rest (and itself, ``_u``).
     """
     if not button.linkable:
         raise ValueError(f"{type(button).__name__} cannot be opened from a link")
-    body = button.body().replace(".", "_d").replace("/", "_s").replace(":", "_c")
-    return f"{button.prefix}_{body}"
+    body = "".join(_ESCAPES.get(char, char) for char in button.body())
+    payload = f"{button.prefix}_{body}"
+    if len(payload) > DEEP_LINK_LIMIT:
+        raise ValueError(f"deep link over {DEEP_LINK_LIMIT} characters: {payload!r}")
+    return payload
 
 
 def from_deep_link(payload: str) -> ButtonData:
@@ -317,4 +325,10 @@ def from_deep_link(payload: str) -> ButtonData:
     kind = KINDS.get(prefix)
     if kind is None or not kind.linkable:
         raise BadButton(f"links cannot open {prefix[:10]!r}")
-    return kind.read(body.replace("_c", ":").replace("_d", ".").replace("_s", "/"))
+
+    def unescape(match: re.Match[str]) -> str:
+        if match.group(1) not in _UNESCAPES:
+            raise BadButton(f"bad escape in a link: {match.group(0)!r}")
+        return _UNESCAPES[match.group(1)]
+
+    return kind.read(_ESCAPED.sub(unescape, body))
