@@ -35,7 +35,7 @@ ANSWERS = QUALITY / "answers.yaml"
 # neighbour's harmless reordering does not. Targets (issue 9): English hit@3 ≥ 0.90, hit@1 ≥ 0.75;
 # Chinese hit@1 ≥ 0.95.
 FLOORS = {
-    "en": {"hit@1": 0.77, "hit@3": 0.91},
+    "en": {"hit@1": 0.80, "hit@3": 0.92},
     "zh": {"hit@1": 0.95, "hit@3": 0.97},
     "mixed": {"hit@1": 0.60, "hit@3": 0.90},
 }

@@ -375,7 +375,7 @@ def _terms(index: SearchIndex, text: str, question: Question) -> Terms:
             stems[stem(form.split()[0])] = max(stems.get(stem(form.split()[0]), 0.0), 0.5)
         else:
             words[form] = max(words.get(form, 0.0), 0.5)
-    return Terms(words, {s: index.english_matcher(s) for s in stems}, stems, tuple(rare))
+    return Terms(words, index.english_found, stems, tuple(rare))
 
 
 def _without_names(terms: Terms, entry: Entry, catalog: Catalog) -> Terms:

@@ -146,7 +146,7 @@ class Terms:
     English stems found as themselves or through the Chinese words the dictionary glosses them with."""
 
     words: dict[str, float]
-    stems: dict[str, re.Pattern[str]]
+    find: Callable[[str, str], bool]  # (stem, folded text) → whether the text holds the stem
     stem_weights: dict[str, float]
     #: Words and stems few texts hold, in groups of alternatives (自愿地方评估 / 自愿地方审查): what
     #: tells one statement from its neighbours. A question that names no entry needs each group.
@@ -158,12 +158,12 @@ class Terms:
         if not words and not kept:
             return self
         rare = tuple(g for g in (frozenset(t for t in group if t in words or t in kept) for group in self.rare) if g)
-        return Terms(words, {s: self.stems[s] for s in kept}, kept, rare)
+        return Terms(words, self.find, kept, rare)
 
     def holds_rare(self, text: str) -> bool:
         """Whether ``text`` holds one term of every rare group."""
         folded = fold(text)
-        return all(any(t in folded if t in self.words else bool(self.stems[t].search(folded)) for t in group)
+        return all(any(t in folded if t in self.words else self.find(t, folded) for t in group)
                    for group in self.rare)
 
 
@@ -185,7 +185,7 @@ def coverage(terms: Terms, text: str) -> float:
             total += weight
     for stem_, weight in terms.stem_weights.items():
         total += weight
-        if terms.stems[stem_].search(folded):
+        if terms.find(stem_, folded):
             matched += weight
     return matched / total if total else 0.0
 
