@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from bot.kernel.clock import Clock
 from bot.kernel.dates import date_range
@@ -316,7 +317,7 @@ class Answers:
             entry = found.source
             return self._cited(phrasing.labelled(entry, found.sentence, lang), entry, catalog, lang,
                                needles_of(found.sentence))
-        doc, number = found.source  # type: ignore[misc]
+        doc, number = cast(tuple[str, str], found.source)
         citation = phrasing.cite_paragraph(doc, number, catalog, lang)
         return Answer(phrasing.quote(citation, found.sentence, lang), about.id if about else None)
 

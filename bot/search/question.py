@@ -184,18 +184,18 @@ def parse(text: str) -> Question | None:
     """The attribute ``text`` asks for, or None when it is not a question about an attribute."""
     folded = fold(text)
     frame: list[tuple[int, int]] = []
-    ask = None
-    for candidate, pattern in _ASKS:
+    ask: Ask | None = None
+    for asked, pattern in _ASKS:
         found = pattern.search(folded)
         if found:
-            ask = candidate
+            ask = asked
             frame.append(found.span())
             break
-    time = None
-    for candidate, pattern in _TIMES:
+    time: Time | None = None
+    for when, pattern in _TIMES:
         found = pattern.search(folded)
         if found:
-            time = candidate
+            time = when
             frame.append(found.span())
             break
     if ask is None and time is not None:
