@@ -91,7 +91,7 @@ async def test_dates_announced_for_a_session_without_dates_are_told_once_and_rem
     services.router.command("timezone", "Beijing", services.askers.asker(901, "en", chat_id=901))
     [followed] = services.router.command("subscribe", "HA.3", services.askers.asker(901, "en", chat_id=901))
     assert "you will be told when they are" in followed.text
-    services.router.command("subscribe", "assembly", services.askers.asker(902, "zh", chat_id=902))
+    services.router.command("subscribe", "人居大会", services.askers.asker(902, "zh", chat_id=902))
     services.router.command("subscribe", "wuf", services.askers.asker(903, "en", chat_id=903))
     dispatcher = dispatcher_for(services, bot)
 
