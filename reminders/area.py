@@ -111,6 +111,7 @@ def forget_lines(deleted: dict[str, int], lang: str) -> list[str]:
         "reminder_digest": lambda n: _("your daily digest setting"),
         "bot_user": lambda n: _("your language and time zone"),
         "admin_user": lambda n: _("the admin rights given to you by command"),
+        "last_search": lambda n: _("your last search (what “more” pages)"),
     }
     lines = [say(deleted[name]) for name, say in words.items() if deleted.get(name)]
     others = sum(count for name, count in deleted.items() if name not in words)
