@@ -10,13 +10,21 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from bot.kernel.callbacks import CommandButton, EntryButton, LanguageButton, ParagraphButton, UpcomingButton
+from bot.kernel.callbacks import (
+    AgendaButton,
+    CommandButton,
+    EntryButton,
+    LanguageButton,
+    ParagraphButton,
+    UpcomingButton,
+)
 from bot.kernel.cards import choice_reply, entry_reply, paragraph_reply
 from bot.kernel.clock import Clock
 from bot.kernel.content import ContentService
 from bot.kernel.i18n import LANGUAGES, gettext_for, t
 from bot.kernel.reply import Button, Reply, esc, rows
 from bot.kernel.router import MAX_QUERY, Asker, Command, Feature, Handler, too_long
+from bot.lookup.agenda import agenda_reply
 from bot.lookup.calendar import today_reply, upcoming_reply
 from store.catalog import Ambiguous, Catalog, Found, NotFound
 from store.kinds import LOOKUPS, LookupSpec
@@ -24,6 +32,9 @@ from store.normalize import parse_identifier
 from store.schema import Kind
 
 log = logging.getLogger(__name__)
+
+#: What /agenda looks among: sessions and meetings.
+SESSION_KINDS = frozenset({Kind.SESSION, Kind.MEETING})
 
 #: Plain words that mean a command (a delegate types "help" or "帮助" without the slash).
 PLAIN_COMMANDS: dict[str, str] = {
@@ -72,6 +83,7 @@ class LookupFeature:
         commands += [
             Command("upcoming", self.upcoming, lambda lang: t(lang, "the next milestones"), shows=True),
             Command("today", self.today, lambda lang: n(lang)("what is on today and this week"), shows=True),
+            Command("agenda", self.agenda, lambda lang: t(lang, "a session's agenda: /agenda HA.1"), shows=True),
             Command("lang", self.lang, lambda lang: n(lang)("language: /lang zh or /lang en"), shows=False),
         ]
         return Feature(
@@ -79,6 +91,7 @@ class LookupFeature:
             commands=commands,
             buttons={
                 EntryButton: self._entry_button,
+                AgendaButton: lambda button, who: self.agenda(button.entry_id, who),
                 ParagraphButton: self._paragraph_button,
                 LanguageButton: lambda button, who: self.lang(button.lang, who),
                 UpcomingButton: lambda button, who: self.upcoming("", who),
@@ -185,6 +198,25 @@ class LookupFeature:
     def today(self, args: str, who: Asker) -> list[Reply]:
         """What is in session or observed today and in the next 7 days, in the asker's zone."""
         return [today_reply(self.catalog, self.now(), who.lang, who.timezone)]
+
+    def agenda(self, args: str, who: Asker) -> list[Reply]:
+        """``/agenda HA.1``: the items the sources give and the documents under each."""
+        _ = gettext_for(who.lang)
+        with_agenda = [e for e in self.catalog.entries.values() if e.agenda is not None]
+        if not args:
+            examples = [e.id for e in with_agenda][:3]
+            lines = [_("Usage: /%(name)s followed by an identifier, for example:") % {"name": "agenda"}]
+            lines += [f"• <code>/agenda {esc(x)}</code>" for x in examples]
+            buttons = [Button(f"/agenda {x}", data=CommandButton("agenda", x).pack()) for x in examples]
+            return [Reply("\n".join(lines), rows(buttons))]
+        if len(args) > MAX_QUERY:
+            return [too_long(who)]
+        resolution = self.catalog.resolve(args, SESSION_KINDS)
+        if isinstance(resolution, Found):
+            return [agenda_reply(resolution.entry, self.catalog, who.lang)]
+        if isinstance(resolution, Ambiguous):
+            return [choice_reply(_("Several entries match “%(q)s”:") % {"q": esc(args)}, resolution.entries, who.lang)]
+        return self._not_found(args, resolution, who, SESSION_KINDS)
 
     # -- buttons -------------------------------------------------------------------------------
 
