@@ -172,8 +172,8 @@ def test_alarms_already_due_are_left_out(habitat: Habitat) -> None:
 
 def test_the_feed_holds_nothing_of_other_users(habitat: Habitat) -> None:
     say(habitat, "/subscribe WUF12 7d", 7106)
-    say(habitat, "/subscribe world-habitat-day 3d", 7107, lang="zh")
-    say(habitat, "/timezone Tokyo", 7107, lang="zh")
+    say(habitat, "/subscribe 世界人居日 3d", 7107, lang="zh")
+    say(habitat, "/timezone 东京", 7107, lang="zh")
     mine = habitat.calendar.feed_for_token(token_from(say(habitat, "/calendar", 7106)))
     theirs = habitat.calendar.feed_for_token(token_from(say(habitat, "/calendar", 7107, lang="zh")))
     assert mine is not None and theirs is not None

@@ -86,6 +86,22 @@ class EntryButton(ButtonData):
 
 
 @dataclass(frozen=True)
+class AgendaButton(ButtonData):
+    """Show a session's agenda and the documents under each item."""
+
+    prefix: ClassVar[str] = "ag"
+    linkable: ClassVar[bool] = True
+    entry_id: str
+
+    def body(self) -> str:
+        return self.entry_id
+
+    @classmethod
+    def read(cls, body: str) -> AgendaButton:
+        return cls(_matching(_ENTRY_ID, body, "an entry id"))
+
+
+@dataclass(frozen=True)
 class ParagraphButton(ButtonData):
     """Show a source paragraph whole."""
 
@@ -149,6 +165,26 @@ class CommandButton(ButtonData):
     def read(cls, body: str) -> CommandButton:
         name, _sep, args = body.partition(" ")
         return cls(_matching(_COMMAND, name, "a command"), args.strip())
+
+
+@dataclass(frozen=True)
+class SuggestedCommand(ButtonData):
+    """Run the command offered for a misspelt one (``/resolutoin 2/9`` → /resolution 2/9), as typed."""
+
+    prefix: ClassVar[str] = "y"
+    name: str
+    args: str = ""
+
+    def body(self) -> str:
+        return f"{self.name} {self.args}".rstrip()
+
+    @classmethod
+    def read(cls, body: str) -> SuggestedCommand:
+        name, _sep, args = body.partition(" ")
+        return cls(_matching(_COMMAND, name, "a command"), args.strip())
+
+    def fits(self) -> bool:
+        return len(f"{self.prefix}:{self.body()}".encode()) <= CALLBACK_LIMIT
 
 
 @dataclass(frozen=True)
@@ -271,7 +307,8 @@ class CalendarButton(ButtonData):
 
 KINDS: dict[str, type[ButtonData]] = {
     cls.prefix: cls
-    for cls in (EntryButton, ParagraphButton, LanguageButton, UpcomingButton, CommandButton, SearchPage,
+    for cls in (EntryButton, AgendaButton, ParagraphButton, LanguageButton, UpcomingButton, CommandButton,
+                SuggestedCommand, SearchPage,
                 BroadcastButton, SubscribeButton, UnsubscribeButton, SnoozeButton, CalendarButton)
 }
 

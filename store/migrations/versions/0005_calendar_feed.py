@@ -1,7 +1,7 @@
 """Calendar feeds: one secret address per user, stored as the SHA-256 of its token.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-01
 
 ``/calendar`` issues the token and shows it once; the feed at PUBLIC_URL/calendar/<token>.ics is
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
