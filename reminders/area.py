@@ -112,6 +112,7 @@ def forget_lines(deleted: dict[str, int], lang: str) -> list[str]:
         "bot_user": lambda n: _("your language and time zone"),
         "admin_user": lambda n: _("the admin rights given to you by command"),
         "last_search": lambda n: _("your last search (what “more” pages)"),
+        "calendar_feed": lambda n: _("your calendar feed address (it stops working)"),
     }
     lines = [say(deleted[name]) for name, say in words.items() if deleted.get(name)]
     others = sum(count for name, count in deleted.items() if name not in words)

@@ -1,8 +1,8 @@
 """The secret that turns a forgotten user's id into a stable pseudonym in the records kept after
 /forget (the admin audit, who granted admin rights, broadcasts, who applied content).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01
 
 One row, made on the first /forget; every replica reads the same one, so a user's pseudonym is
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
