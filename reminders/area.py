@@ -85,7 +85,7 @@ _CATEGORY = re.compile(r"^[a-z0-9][a-z0-9-]{0,29}$")
 class ForgetButton(ButtonData):
     """Confirm (or cancel) /forget; only the user named in it may press it."""
 
-    prefix: ClassVar[str] = "fgt"
+    prefix: ClassVar[str] = "forget"
     user_id: int
     confirm: bool
 

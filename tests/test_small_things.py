@@ -92,7 +92,7 @@ def test_forget_buttons_read_back_and_nothing_else_reads_as_one(user_id: int, co
 @given(st.text(max_size=30))
 def test_forged_forget_data_is_refused_or_names_a_user(body: str) -> None:
     try:
-        button = parse(f"fgt:{body}")
+        button = parse(f"forget:{body}")
     except BadButton:
         return
     assert isinstance(button, ForgetButton) and body == button.body()

@@ -143,9 +143,11 @@ def test_today_lists_what_is_on_in_the_readers_day_and_the_next_week(services: H
     assert "day 2 of 5" in head and "00:00" not in text
     assert "e:WUF12" in datas(today)
     # The plain words work too, in both languages.
-    for word in ("today", "今天", "今日"):
+    for word in ("今天", "今日"):
         [again] = services.router.message(word, who(services, 8110, "zh"))
         assert "今天" in plain_text(again.text) and "世界城市论坛第十二届会议" in plain_text(again.text)
+    [plain] = services.router.message("today", who(services, 8110, "en"))
+    assert "Today, 5 November 2024" in plain_text(plain.text)
     # An observance the next week, dated at its venue; nothing invented for today.
     clock.set(dt.datetime(2025, 10, 27, 12, 0, tzinfo=dt.UTC))
     [week] = services.router.command("today", "", who(services, 8111))
