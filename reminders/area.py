@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from dataclasses import dataclass
-from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -20,14 +18,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from bot.kernel.callbacks import (
-    BadButton,
-    ButtonData,
     CommandButton,
     EntryButton,
     SnoozeButton,
     SubscribeButton,
     UnsubscribeButton,
-    register,
 )
 from bot.kernel.cards import choice_reply, short_label
 from bot.kernel.clock import Clock
@@ -47,6 +42,7 @@ from bot.kernel.router import Asker, Command, Feature, stale
 from bot.kernel.timing import ALIVE, Stage, next_in_series, span, stage
 from reminders import ics
 from reminders.changes import changes, names, told
+from reminders.forget import ForgetButton
 from reminders.labels import CATEGORY_NAMES, category_label, leads_label
 from reminders.leadtimes import check_leads, refusal, split_leads
 from reminders.models import PENDING, Delivery, DigestSetting, Subscription
@@ -70,7 +66,7 @@ from store.catalog import Ambiguous, Catalog, Found
 from store.db import session_scope
 from store.normalize import fold
 from store.schema import Entry
-from store.users import ensure_user, set_timezone
+from store.users import ensure_user, pseudonym, set_timezone
 
 log = logging.getLogger(__name__)
 
@@ -78,26 +74,6 @@ ALL_WORDS = {"all", "everything", "*", "全部", "所有", "一切", "全部活�
 SNOOZE = dt.timedelta(hours=1)
 #: What a category id may look like in a button (``cat-urban-october``).
 _CATEGORY = re.compile(r"^[a-z0-9][a-z0-9-]{0,29}$")
-
-
-@register
-@dataclass(frozen=True)
-class ForgetButton(ButtonData):
-    """Confirm (or cancel) /forget; only the user named in it may press it."""
-
-    prefix: ClassVar[str] = "forget"
-    user_id: int
-    confirm: bool
-
-    def body(self) -> str:
-        return f"{self.user_id}:{'y' if self.confirm else 'n'}"
-
-    @classmethod
-    def read(cls, body: str) -> ForgetButton:
-        ident, _sep, answer = body.partition(":")
-        if answer not in ("y", "n") or not ident.isascii() or not ident.isdigit() or len(ident) > 15:
-            raise BadButton("not a /forget confirmation")
-        return cls(int(ident), answer == "y")
 
 
 def forget_lines(deleted: dict[str, int], lang: str) -> list[str]:
@@ -124,11 +100,13 @@ def forget_lines(deleted: dict[str, int], lang: str) -> list[str]:
 class RemindersArea:
     """Commands and buttons of the reminders area, wired by the composition root (``bot.app``)."""
 
-    def __init__(self, engine: Engine, content: ContentService, clock: Clock, *, default_timezone: str) -> None:
+    def __init__(self, engine: Engine, content: ContentService, clock: Clock, *, default_timezone: str,
+                 forget_key: bytes = b"habitat-assistant") -> None:
         self.engine = engine
         self.content = content
         self.clock = clock
         self.default_timezone = default_timezone
+        self.forget_key = forget_key  # keys the pseudonym that replaces a forgotten user's id in the audit
 
     @property
     def catalog(self) -> Catalog:
@@ -635,7 +613,7 @@ class RemindersArea:
     # -- /forget ------------------------------------------------------------------------------------
 
     def forget(self, args: str, who: Asker) -> list[Reply]:
-        """Say what would be deleted and ask for confirmation with a button (nothing is deleted yet)."""
+        """Say what would be deleted and what kept, and ask first: only the button deletes."""
         _ = gettext_for(who.lang)
         if who.user_id is None:
             return [Reply(_("Reminders need a chat with the bot."))]
@@ -643,28 +621,30 @@ class RemindersArea:
             deleted, kept = forget_preview(session=session, user_id=who.user_id)
         if not deleted and not kept:
             return [Reply(_("I store nothing about you."))]
-        lines = [f"<b>{_('Delete everything I store about you?')}</b>", _("This deletes:")]
+        lines = [_("This deletes:")]
         lines += [f"• {esc(line)}" for line in forget_lines(deleted, who.lang)]
         if kept:
             n_ = ngettext_for(who.lang)
             count = sum(kept.values())
-            lines.append(n_("Kept: %(n)d record of admin actions, with your id replaced by a pseudonym.",
-                            "Kept: %(n)d records of admin actions, with your id replaced by a pseudonym.", count)
-                         % {"n": count})
-        lines.append(_("Other people's records are not touched. This cannot be undone."))
-        buttons = [Button(f"🗑 {_('Yes, delete')}", data=ForgetButton(who.user_id, True).pack()),
-                   Button(_("Cancel"), data=ForgetButton(who.user_id, False).pack())]
+            lines.append(n_("Kept, with a pseudonym instead of your id: %(n)d record others rely on "
+                            "(admin actions, subscriptions made in a group).",
+                            "Kept, with a pseudonym instead of your id: %(n)d records others rely on "
+                            "(admin actions, subscriptions made in a group).", count) % {"n": count})
+        lines += [_("This cannot be undone."), f"<b>{_('Delete everything?')}</b>"]
+        buttons = [Button("🗑 " + _("Delete everything"), data=ForgetButton("go", who.user_id).pack()),
+                   Button(_("Keep my data"), data=ForgetButton("no", who.user_id).pack())]
         return [Reply("\n".join(lines), rows(buttons))]
 
     def _forget_button(self, button: ForgetButton, who: Asker) -> list[Reply]:
-        """Delete (or not) after the confirmation; only the person who asked can confirm."""
+        """The confirmation of /forget, pressed by the person who asked."""
         _ = gettext_for(who.lang)
-        if who.user_id is None or who.user_id != button.user_id:
-            return [stale(who)]
-        if not button.confirm:
+        if who.user_id is None or button.user_id != who.user_id:
+            return [Reply(_("This button is for the person who sent /forget; send /forget yourself."))]
+        if button.verb == "no":
             return [Reply(_("Nothing was deleted."))]
         with session_scope(self.engine) as session:
-            deleted = forget_user(session=session, user_id=who.user_id)
+            deleted = forget_user(session=session, user_id=who.user_id,
+                                  pseudonym=pseudonym(who.user_id, self.forget_key))
         total = sum(deleted.values())
         n_ = ngettext_for(who.lang)
         return [Reply(n_("Done: I deleted everything I stored about you (%(n)d record).",

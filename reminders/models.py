@@ -107,12 +107,3 @@ class CalendarFeed(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True, index=True)  # hex SHA-256 of the token in the URL
     language: str = Field(default="zh", max_length=5)  # of the user when the address was issued
     created_at: dt.datetime = Field(sa_column=utc_column())
-
-
-class PseudonymKey(SQLModel, table=True):
-    """The secret that turns a forgotten user's id into a stable pseudonym in kept records."""
-
-    __tablename__ = "privacy_key"
-
-    name: str = Field(primary_key=True, max_length=40)
-    secret: str = Field(max_length=128)  # hex

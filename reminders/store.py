@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import secrets
 from typing import Any
 
 from sqlalchemy import Column, ColumnElement, String, Table, delete, func, or_, update
 from sqlalchemy import select as select_rows
 from sqlmodel import Session, SQLModel, col, select
 
-from reminders.models import PENDING, Delivery, DigestSetting, PseudonymKey, Subscription
+from reminders.models import PENDING, Delivery, DigestSetting, Subscription
 from store.db import affected
 
 ENTRY, CATEGORY, ALL = "entry", "category", "all"
@@ -137,84 +134,79 @@ def set_digest(*, session: Session, user_id: int, chat_id: int, enabled: bool, a
     return setting
 
 
-#: ``table.info`` key naming the columns that hold a user id in records kept after /forget
-#: (an admin audit, who granted whom admin rights): the id is replaced by a pseudonym there.
-PSEUDONYMIZE = "pseudonymize"
-
-
-def pseudonym(secret: bytes, user_id: int) -> int:
-    """A stable stand-in for ``user_id``: negative (never a real user id), the same every time,
-    and not reversible without the deployment's secret (ids are too few to hash without one)."""
-    digest = hmac.new(secret, str(user_id).encode(), hashlib.sha256).digest()
-    return -(1 + int.from_bytes(digest[:7], "big"))
-
-
-def pseudonym_secret(session: Session) -> bytes:
-    """This deployment's pseudonym key, made once (every replica reads the same row)."""
-    row = session.get(PseudonymKey, "forget")
-    if row is None:
-        session.add(PseudonymKey(name="forget", secret=secrets.token_hex(32)))
-        session.flush()
-        row = session.get(PseudonymKey, "forget")
-    assert row is not None
-    return bytes.fromhex(row.secret)
-
-
-def _plan(table: Table, user_id: int) -> tuple[list[Column[Any]], list[ColumnElement[bool]]]:
-    """Columns of ``table`` to pseudonymize, and conditions of the rows to delete."""
-    kept = [table.c[name] for name in table.info.get(PSEUDONYMIZE, ())]
-    conditions: list[ColumnElement[bool]] = []
-    if "user_id" in table.c and table.c.user_id not in kept:
-        conditions.append(table.c.user_id == user_id)
-    if "chat_id" in table.c and table.c.chat_id not in kept:
-        conditions.append(table.c.chat_id == user_id)  # the private chat has the user's id
-    if table.name == "bot_user":
-        conditions.append(table.c.id == user_id)
-    return kept, conditions
-
-
-def _matches(column: Column[Any], user_id: int) -> ColumnElement[bool]:
-    return column == (str(user_id) if isinstance(column.type, String) else user_id)
-
-
-def forget_preview(*, session: Session, user_id: int) -> tuple[dict[str, int], dict[str, int]]:
-    """What ``forget_user`` would do: rows deleted per table, and rows kept under a pseudonym."""
-    deleted: dict[str, int] = {}
-    kept: dict[str, int] = {}
-    for table in SQLModel.metadata.sorted_tables:
-        columns, conditions = _plan(table, user_id)
-        if conditions:
-            count = session.execute(select_rows(func.count()).select_from(table).where(or_(*conditions))).scalar_one()
-            if count:
-                deleted[table.name] = count
-        for column in columns:
-            count = session.execute(select_rows(func.count()).select_from(table).where(_matches(column, user_id))).scalar_one()
-            if count:
-                kept[table.name] = kept.get(table.name, 0) + count
-    return deleted, kept
-
-
-def forget_user(*, session: Session, user_id: int) -> dict[str, int]:
-    """Delete every row about ``user_id`` in every table the bot has, this area's and others'.
+def forget_user(*, session: Session, user_id: int, pseudonym: int) -> dict[str, int]:
+    """Delete the rows about ``user_id`` in every table the bot has, this area's and others'; keep
+    what records other people's business, with ``pseudonym`` in place of the user's id.
 
     Walks the whole metadata instead of a list of our own tables, so a table another area adds
-    later (with a ``user_id`` column, or a ``chat_id`` that is the user's private chat) is
-    covered too; ``bot_user`` is keyed by ``id``. Records a table keeps for others' sake (the
-    admin audit: its ``info`` names them) keep their rows, with the user's id replaced by a
-    stable pseudonym. Returns rows deleted per table.
+    later (with a ``user_id`` column, or a ``chat_id`` that is the user's private chat) is covered
+    too; ``bot_user`` is keyed by ``id``. A table may say otherwise in ``info["forget"]``:
+    ``keep`` (the admin list: rights are removed with /admin remove) and ``pseudonymize`` (columns
+    whose value is replaced, such as the audit's ``user_id``: the trail of what was done stays).
+    Rows in a group chat (a subscription someone made there) are the group's: kept, pseudonymized.
+    Returns the rows deleted per table.
     """
     deleted: dict[str, int] = {}
-    secret: bytes | None = None
     for table in reversed(SQLModel.metadata.sorted_tables):
-        columns, conditions = _plan(table, user_id)
-        for column in columns:
-            secret = secret or pseudonym_secret(session)
-            stand_in = pseudonym(secret, user_id)
-            value = str(stand_in) if isinstance(column.type, String) else stand_in
-            session.execute(update(table).where(_matches(column, user_id)).values({column.name: value}))
+        rule = table.info.get("forget", {})
+        for name in rule.get("pseudonymize", ()):
+            column = table.c[name]
+            session.execute(update(table).where(column == _as(column, user_id)).values({name: _as(column, pseudonym)}))
+        if rule.get("keep") or rule.get("pseudonymize"):
+            continue
+        conditions = []
+        if "user_id" in table.c and "chat_id" in table.c:
+            conditions.append(table.c.chat_id == user_id)  # the private chat has the user's id
+            session.execute(update(table).where(table.c.user_id == user_id, table.c.chat_id != user_id)
+                            .values(user_id=pseudonym))
+        elif "user_id" in table.c:
+            conditions.append(table.c.user_id == user_id)
+        elif "chat_id" in table.c:
+            conditions.append(table.c.chat_id == user_id)
+        if table.name == "bot_user":
+            conditions.append(table.c.id == user_id)
         if not conditions:
             continue
         count = affected(session.execute(delete(table).where(or_(*conditions))))
         if count:
             deleted[table.name] = count
     return deleted
+
+
+def forget_preview(*, session: Session, user_id: int) -> tuple[dict[str, int], dict[str, int]]:
+    """What ``forget_user`` would do, by the same rules: rows deleted per table, and rows kept
+    with a pseudonym in place of the user's id (audit entries, subscriptions made in a group)."""
+    deleted: dict[str, int] = {}
+    kept: dict[str, int] = {}
+
+    def count(table: Table, *conditions: ColumnElement[bool]) -> int:
+        return int(session.execute(select_rows(func.count()).select_from(table).where(*conditions)).scalar_one())
+
+    for table in SQLModel.metadata.sorted_tables:
+        rule = table.info.get("forget", {})
+        for name in rule.get("pseudonymize", ()):
+            column = table.c[name]
+            kept[table.name] = kept.get(table.name, 0) + count(table, column == _as(column, user_id))
+        if rule.get("keep") or rule.get("pseudonymize"):
+            continue
+        conditions: list[ColumnElement[bool]] = []
+        if "user_id" in table.c and "chat_id" in table.c:
+            conditions.append(table.c.chat_id == user_id)
+            kept[table.name] = kept.get(table.name, 0) + count(table, table.c.user_id == user_id,
+                                                               table.c.chat_id != user_id)
+        elif "user_id" in table.c:
+            conditions.append(table.c.user_id == user_id)
+        elif "chat_id" in table.c:
+            conditions.append(table.c.chat_id == user_id)
+        if table.name == "bot_user":
+            conditions.append(table.c.id == user_id)
+        if conditions:
+            found = count(table, or_(*conditions))
+            if found:
+                deleted[table.name] = found
+    return deleted, {name: n for name, n in kept.items() if n}
+
+
+def _as(column: Column[Any], user_id: int) -> int | str:
+    """A user id as ``column`` holds it: a number, or text (who applied a content version)."""
+    return str(user_id) if isinstance(column.type, String) else user_id

@@ -62,7 +62,8 @@ class ContentVersion(SQLModel, table=True):
     """Every content that was applied: its digest, when, by whom. The newest active one is live."""
 
     __tablename__ = "content_version"
-    __table_args__ = {"info": {"pseudonymize": ("applied_by",)}}
+    #: Who applied a version stays after /forget, under a pseudonym (a text column: the id as text).
+    __table_args__ = {"info": {"forget": {"pseudonymize": ("applied_by",)}}}
 
     id: int | None = Field(default=None, primary_key=True)
     digest: str = Field(index=True, max_length=64)
@@ -111,6 +112,8 @@ class GroupSetting(SQLModel, table=True):
     """Group mode of a group chat: on, the bot answers identifiers mentioned in the group."""
 
     __tablename__ = "group_setting"
+    #: The group's setting stays after /forget; who switched it becomes a pseudonym.
+    __table_args__ = {"info": {"forget": {"pseudonymize": ("changed_by",)}}}
 
     chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     enabled: bool = False

@@ -231,12 +231,13 @@ async def test_forget_leaves_nothing_of_the_user_in_any_table(
     services.router.command("reload", "", who)  # refused, and audited: the audit outlives /forget
     [ask] = services.router.command("forget", "", who)
     shown = plain_text(ask.text)
-    assert "2 subscriptions" in shown and "your daily digest setting" in shown and "Kept: 1 record" in shown
+    assert "2 subscriptions" in shown and "your daily digest setting" in shown
+    assert "Kept, with a pseudonym instead of your id: 1 record" in shown
     confirm, cancel = (b.data or "" for b in ask.buttons[0])
     [kept] = services.router.callback(cancel, who)
     assert "Nothing was deleted" in kept.text and mentions(uid) != []
     [stranger] = services.router.callback(confirm, other)  # only the one who asked can confirm
-    assert "no longer valid" in stranger.text and mentions(uid) != []
+    assert "for the person who sent /forget" in stranger.text and mentions(uid) != []
     [done] = services.router.callback(confirm, who)
     assert "deleted everything" in done.text
 

@@ -10,15 +10,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 from telegram import Bot
 
 from bot.app import Habitat
-from bot.kernel.callbacks import BadButton, parse
 from bot.kernel.clock import FixedClock
 from bot.kernel.reply import plain_text
 from bot.kernel.router import Asker
-from reminders.area import ForgetButton, RemindersArea
+from reminders.area import RemindersArea
 from reminders.ics import calendar
+from reminders.store import forget_preview, forget_user
+from store.db import session_scope
+from store.models import ContentVersion
 from store.schema import Entry
 from tests.fakebot import FakeBotApi
 from tests.test_reminders_helpers import (
@@ -83,21 +86,6 @@ def test_any_digest_hour_is_either_set_or_explained(text: str) -> None:
         assert "is not a time of day" in RemindersArea._bad_hour(text, Asker(lang="en"))
 
 
-@given(st.integers(min_value=0, max_value=10**15 - 1), st.booleans())
-def test_forget_buttons_read_back_and_nothing_else_reads_as_one(user_id: int, confirm: bool) -> None:
-    button = ForgetButton(user_id, confirm)
-    assert parse(button.pack()) == button
-
-
-@given(st.text(max_size=30))
-def test_forged_forget_data_is_refused_or_names_a_user(body: str) -> None:
-    try:
-        button = parse(f"forget:{body}")
-    except BadButton:
-        return
-    assert isinstance(button, ForgetButton) and body == button.body()
-
-
 def test_an_invalid_lead_time_is_named_as_such(services: Habitat) -> None:
     who = services.askers.asker(8205, "en", chat_id=8205)
     [banana] = services.router.command("subscribe", "WUF12 banana", who)
@@ -153,3 +141,17 @@ def test_calendar_files_keep_all_day_events_all_day_and_time_only_what_the_sourc
     assert start.utcoffset() == dt.timedelta(hours=2) and (start.hour, start.minute) == (9, 30)
     assert events["WUF12b@habitat-assistant"].decoded("dtstart") == dt.date(2024, 11, 4)
     assert b"BEGIN:VTIMEZONE" in data and b"TZID:Africa/Cairo" in data
+
+
+def test_forget_pseudonymizes_who_applied_content_in_its_text_column(engine: Engine) -> None:
+    now = dt.datetime(2026, 11, 22, tzinfo=UTC)
+    with session_scope(engine) as session:
+        session.add(ContentVersion(digest="a" * 64, applied_at=now, applied_by="8210"))
+        session.add(ContentVersion(digest="b" * 64, applied_at=now, applied_by="startup"))
+    with session_scope(engine) as session:
+        deleted, kept = forget_preview(session=session, user_id=8210)
+        assert kept == {"content_version": 1} and deleted == {}
+        forget_user(session=session, user_id=8210, pseudonym=-12345)
+    with session_scope(engine) as session:
+        applied = sorted(row.applied_by for row in session.exec(select(ContentVersion)))
+    assert applied == ["-12345", "startup"]
