@@ -13,7 +13,7 @@ import logging
 import re
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
@@ -41,7 +41,7 @@ from bot.kernel.reply import Attachment, Button, Reply, esc, rows
 from bot.kernel.router import Asker, Command, Feature, stale
 from bot.kernel.timing import ALIVE, Stage, next_in_series, span, stage
 from reminders import ics
-from reminders.changes import changes, names, told
+from reminders.changes import Change, changes, names, told
 from reminders.forget import ForgetButton
 from reminders.labels import CATEGORY_NAMES, category_label, leads_label
 from reminders.leadtimes import check_leads, refusal, split_leads
@@ -652,6 +652,34 @@ class RemindersArea:
 
     # -- content changes ----------------------------------------------------------------------------
 
+    @staticmethod
+    def _notices(found: dict[str, Change], follows: list[tuple[int, int, str, str]],
+                 now: dt.datetime) -> dict[int, tuple[int, list[dict[str, object]]]]:
+        """One notice per chat: what changed for everything the chat follows (``follows`` rows are
+        user, chat, kind, target). Worked out once per target and once per set of targets, since
+        many chats follow the same things."""
+        per_target: dict[tuple[str, str], dict[str, list[dict[str, object]]]] = {}
+        per_chat: dict[int, tuple[int, set[tuple[str, str]]]] = {}
+        for user_id, chat_id, kind, target in follows:
+            key = (kind, target)
+            if key not in per_target:
+                per_target[key] = told(found, kind, target, now)
+            if per_target[key]:
+                per_chat.setdefault(chat_id, (user_id, set()))[1].add(key)
+        payloads: dict[frozenset[tuple[str, str]], list[dict[str, object]]] = {}
+        notices: dict[int, tuple[int, list[dict[str, object]]]] = {}
+        for chat_id, (user_id, keys) in per_chat.items():
+            targets = frozenset(keys)
+            if targets not in payloads:
+                merged: dict[str, list[dict[str, object]]] = {}
+                for key in sorted(targets):
+                    for entry_id, aspects in per_target[key].items():
+                        known = merged.setdefault(entry_id, [])
+                        known.extend(a for a in aspects if a not in known)
+                payloads[targets] = [{"entry": i, "names": names(found[i]), "what": merged[i]} for i in sorted(merged)]
+            notices[chat_id] = (user_id, payloads[targets])
+        return notices
+
     def on_content_change(self, old: Catalog, new: Catalog) -> None:
         """New content is live: re-plan what moved, and tell each follower of an affected future
         item once, in one message, what changed for what they follow (``reminders/changes.py``).
@@ -663,31 +691,28 @@ class RemindersArea:
         """
         now = self.now()
         found = changes(old, new, now)
-        replan = sorted(i for i, c in found.items() if c.replan)
-        with session_scope(self.engine) as session:
-            if replan:
-                drop_pending(session=session, entry_ids=replan)
-            transition = content_transition(session, new.version)
-            canonical = transition.previous is None or transition.previous == old.version
-            subs = list(session.execute(select(Subscription).where(Subscription.active.is_(True))).scalars())  # type: ignore[attr-defined]
-            per_chat: dict[int, tuple[int, dict[str, list[dict[str, object]]]]] = {}
-            for sub in subs:
-                relevant = told(found, sub.target_kind, sub.target, now)
-                if sub.target_kind == ENTRY and sub.target in found and found[sub.target].after is None:
-                    sub.active, sub.inactive_reason = False, "removed"
-                    session.add(sub)
-                if not relevant:
-                    continue
-                _user, per_entry = per_chat.setdefault(sub.chat_id, (sub.user_id, {}))
-                for entry_id, aspects in relevant.items():
-                    known = per_entry.setdefault(entry_id, [])
-                    known.extend(a for a in aspects if a not in known)
+        notices: dict[int, tuple[int, list[dict[str, object]]]] = {}
+        canonical = True
         if found:
-            log.info("content change: %d followed entries changed, %d chats to tell%s", len(found), len(per_chat),
+            with session_scope(self.engine) as session:
+                replan = sorted(i for i, c in found.items() if c.replan)
+                if replan:
+                    drop_pending(session=session, entry_ids=replan)
+                transition = content_transition(session, new.version)
+                canonical = transition.previous is None or transition.previous == old.version
+                follows = session.execute(
+                    select(col(Subscription.user_id), col(Subscription.chat_id), col(Subscription.target_kind),
+                           col(Subscription.target)).where(col(Subscription.active).is_(True))
+                ).all()
+                removed = [i for i, c in found.items() if c.after is None]
+                if removed:  # followers of a removed entry are told (below), and follow it no more
+                    session.execute(update(Subscription).where(
+                        col(Subscription.target_kind) == ENTRY, col(Subscription.target).in_(removed),
+                        col(Subscription.active).is_(True)).values(active=False, inactive_reason="removed"))
+            if canonical:
+                notices = self._notices(found, [tuple(row) for row in follows], now)
+                write_notices(self.engine, now, transition.key, notices)
+            log.info("content change: %d followed entries changed, %d chats told%s", len(found), len(notices),
                      "" if canonical else " (not by this replica: it skipped a version)")
-        if canonical and per_chat:
-            write_notices(self.engine, now, transition.key, {
-                chat: (user, [{"entry": i, "names": names(found[i]), "what": per_entry[i]} for i in sorted(per_entry)])
-                for chat, (user, per_entry) in per_chat.items()})
         # New and moved entries (and new members of followed categories) are planned from now on.
         plan(self.engine, new, now, lo=now, default_zone=self.default_timezone)

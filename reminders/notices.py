@@ -11,12 +11,11 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Insert, insert
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from reminders.models import PENDING, Delivery
+from reminders.models import PENDING
+from reminders.planner import insert_rows, stamp_for
 from store.models import ContentVersion
 
 
@@ -40,24 +39,27 @@ def content_transition(session: Session, digest: str) -> Transition:
     return Transition(f"v{row.id}", before.digest if before is not None else None)
 
 
+#: The outbox columns a notice fills (the rest keep their defaults).
+NOTICE_COLUMNS = ("key", "kind", "user_id", "chat_id", "due_at", "available_at", "status", "late", "attempts",
+                  "occurrence_key", "lead", "payload")
+
+
 def write_notices(engine: Engine, now: dt.datetime, version: str,
                   notices: dict[int, tuple[int, list[dict[str, object]]]]) -> int:
-    """Queue one notice per chat (``chat → (user, changes)``); returns how many were new."""
-    rows = [
-        {"key": f"c:{chat}:{version}", "kind": "change", "user_id": user, "chat_id": chat, "due_at": now,
-         "available_at": now, "status": PENDING, "late": False, "attempts": 0, "occurrence_key": "", "lead": "",
-         "payload": json.dumps({"changes": found}, ensure_ascii=False, sort_keys=True)}
-        for chat, (user, found) in sorted(notices.items()) if found
-    ]
-    if not rows:
-        return 0
-    table = Delivery.__table__  # type: ignore[attr-defined]
-    statement: Insert
-    if engine.dialect.name == "postgresql":
-        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=["key"])
-    elif engine.dialect.name == "sqlite":
-        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=["key"])
-    else:  # pragma: no cover - the bot runs on PostgreSQL or SQLite
-        statement = insert(table)
-    with engine.begin() as conn:
-        return max(conn.execute(statement, rows).rowcount, 0)
+    """Queue one notice per chat (``chat → (user, changes)``); returns how many were new.
+
+    Chats told the same changes share one serialized payload (a reload usually touches a handful
+    of entries, followed by many people the same way).
+    """
+    stamp = stamp_for(engine)(now)
+    payloads: dict[int, str] = {}
+    rows: list[tuple[object, ...]] = []
+    for chat, (user, found) in sorted(notices.items()):
+        if not found:
+            continue
+        key = id(found)
+        if key not in payloads:
+            payloads[key] = json.dumps({"changes": found}, ensure_ascii=False, sort_keys=True)
+        rows.append((f"c:{chat}:{version}", "change", user, chat, stamp, stamp, PENDING, False, 0, "", "",
+                     payloads[key]))
+    return insert_rows(engine, rows, NOTICE_COLUMNS)

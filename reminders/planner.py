@@ -99,7 +99,7 @@ _COLUMNS = ("key", "kind", "subscription_id", "user_id", "chat_id", "entry_id", 
             "starts_at", "available_at", "status", "late", "attempts")
 
 
-def _stamp_for(engine: Engine) -> Callable[[dt.datetime], object]:
+def stamp_for(engine: Engine) -> Callable[[dt.datetime], object]:
     """How a UTC datetime is written by the fast insert: as is for psycopg, or in SQLAlchemy's
     SQLite text format (which its own bound parameters compare with)."""
     if engine.dialect.name == "postgresql":
@@ -107,8 +107,8 @@ def _stamp_for(engine: Engine) -> Callable[[dt.datetime], object]:
     return lambda moment: moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _insert(engine: Engine, rows: list[tuple[object, ...]]) -> int:
-    """Insert rows (tuples in ``_COLUMNS`` order, datetimes stamped by ``_stamp_for``); a key
+def insert_rows(engine: Engine, rows: list[tuple[object, ...]], names: tuple[str, ...] = _COLUMNS) -> int:
+    """Insert rows (tuples in ``names`` order, datetimes stamped by ``stamp_for``); a key
     that exists already is left alone (ON CONFLICT DO NOTHING).
 
     A first plan can write hundreds of thousands of rows, so this skips SQLAlchemy's per-value
@@ -117,7 +117,7 @@ def _insert(engine: Engine, rows: list[tuple[object, ...]]) -> int:
     """
     if not rows:
         return 0
-    columns = ", ".join(_COLUMNS)
+    columns = ", ".join(names)
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             raw = conn.connection.driver_connection
@@ -130,7 +130,7 @@ def _insert(engine: Engine, rows: list[tuple[object, ...]]) -> int:
                 cur.execute(f"INSERT INTO reminder_outbox ({columns}) SELECT {columns} FROM plan_rows "
                             "ON CONFLICT (key) DO NOTHING")
                 return max(cur.rowcount, 0)
-        placeholders = ", ".join("?" for _ in _COLUMNS)
+        placeholders = ", ".join("?" for _ in names)
         before = conn.exec_driver_sql("SELECT total_changes()").scalar() or 0
         conn.exec_driver_sql(
             f"INSERT INTO reminder_outbox ({columns}) VALUES ({placeholders}) ON CONFLICT (key) DO NOTHING", rows)
@@ -190,7 +190,7 @@ def plan(
     # Occurrences still running a day ago, up to those a longest lead before hi can reach.
     window = (now - dt.timedelta(days=1), hi + longest)
     out: list[tuple[object, ...]] = []
-    stamp = _stamp_for(engine)
+    stamp = stamp_for(engine)
     for (kind, target, leads_text, zone), group in groups.items():
         lead_set = _leads(leads_text, lead_cache)
         for occurrence, lead, due in _candidates(catalog, kind, target, lead_set, zone, window, occurrence_cache):
@@ -209,7 +209,7 @@ def plan(
                             occ_key, lead_text, due_v, starts_v, due_v, status, False, 0))
     stats.candidates = len(out)
     stats.skipped = sum(1 for row in out if row[11] == SKIPPED)
-    stats.written = _insert(engine, out)
+    stats.written = insert_rows(engine, out)
     return stats
 
 
@@ -235,7 +235,7 @@ def plan_digests(
     if user_ids is not None:
         query = query.where(DigestSetting.user_id.in_(list(user_ids)))  # type: ignore[attr-defined]
     start = max(lo or now, now - LATE_AFTER)
-    stamp = _stamp_for(engine)
+    stamp = stamp_for(engine)
     out: list[tuple[object, ...]] = []
     with engine.connect() as conn:
         settings = list(conn.execute(query))
@@ -251,7 +251,7 @@ def plan_digests(
                 out.append((f"d:{user_id}:{day.isoformat()}", "digest", None, user_id, chat_id, None, day.isoformat(),
                             at, stamp(moment), None, stamp(moment), PENDING, False, 0))
             day += dt.timedelta(days=1)
-    return _insert(engine, out)
+    return insert_rows(engine, out)
 
 
 def plan_periodic(
