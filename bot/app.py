@@ -45,6 +45,7 @@ from reminders.dispatcher import Pacer, Sender
 from reminders.service import Reminders
 from store.db import make_engine, session_scope
 from store.migrations import upgrade
+from store.queries import StoredQueries
 from store.search import SearchService
 from store.tokenize import read_terms
 from store.users import record_search_miss
@@ -110,7 +111,7 @@ def wire(settings: Settings, clock: Clock, engine: Engine, content: ContentServi
     index = SearchService(lambda: content.catalog,
                           index_directory(settings.database_url, settings.search_index_dir),
                           read_terms(Path(settings.content_dir) / "terms.txt"))
-    search = SearchArea(content, clock, index, remember_miss)
+    search = SearchArea(content, clock, index, StoredQueries(engine), remember_miss)
     subscriptions = RemindersArea(engine, content, clock, default_timezone=settings.default_timezone)
     admin = AdminArea(engine, content, clock, content_dir=settings.content_dir, admin_ids=settings.admin_ids)
 
