@@ -197,7 +197,7 @@ def build_application(settings: Settings, clock: Clock | None = None, *, habitat
         .base_file_url(settings.telegram_base_file_url)
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(processor)
-        .rate_limiter(SharedRateLimiter(pacer, max_retries=2))
+        .rate_limiter(SharedRateLimiter(pacer))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

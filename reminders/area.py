@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import re
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -26,17 +25,20 @@ from bot.kernel.content import ContentService
 from bot.kernel.i18n import gettext_for
 from bot.kernel.occurrences import (
     DEFAULT_LEADS_TEXT,
+    MAX_LEADS,
     Lead,
     LeadError,
     due_at,
     is_lead,
     next_occurrence,
     parse_leads,
+    stored_leads,
     upcoming,
 )
 from bot.kernel.reply import Attachment, Button, Reply, esc, rows
 from bot.kernel.router import Asker, Command, Feature, stale
 from reminders import ics
+from reminders.leadtimes import check_leads, refusal, split_leads
 from reminders.models import PENDING, Delivery, DigestSetting, Subscription
 from reminders.planner import AHEAD, FOLLOWABLE, change_payload, entries_for, followable, plan, plan_digests
 from reminders.store import (
@@ -81,7 +83,7 @@ def _lead_words(lead: Lead, lang: str) -> str:
 
 
 def leads_label(text: str, lang: str) -> str:
-    return ("、" if lang == "zh" else ", ").join(_lead_words(lead, lang) for lead in parse_leads(text))
+    return ("、" if lang == "zh" else ", ").join(_lead_words(lead, lang) for lead in stored_leads(text))
 
 
 def category_label(category: str, lang: str) -> str:
@@ -218,7 +220,7 @@ class RemindersArea:
             occurrence = next_occurrence(entry, now, horizon_days=800)
             if occurrence is None:
                 continue
-            for lead in parse_leads(leads):
+            for lead in stored_leads(leads):
                 moment = due_at(occurrence, lead, zone)
                 if moment > now and (best is None or moment < best[0]):
                     best = (moment, entry)
@@ -236,15 +238,8 @@ class RemindersArea:
         chat = self._chat(who)
         if who.user_id is None or chat is None:
             return [Reply(_("Reminders need a chat with the bot."))]
-        tokens = args.split()
-        split = len(tokens)
-        while split > 0 and is_lead(tokens[split - 1]):
-            split -= 1
-        # "7x" after the target was meant as a lead time: say so rather than "nothing matches".
-        if split > 1 and re.fullmatch(r"\d+[^\d\s]+", tokens[split - 1]):
-            return [Reply(_("I do not understand the lead time “%(lead)s”. Write them like 30d 7d 1d 2h 08:00.")
-                          % {"lead": esc(tokens[split - 1])})]
-        target_text, lead_tokens = " ".join(tokens[:split]), tokens[split:]
+        target_tokens, lead_tokens = split_leads(args.split())
+        target_text = " ".join(target_tokens)
         if not target_text:
             if lead_tokens:
                 return [Reply(_("Say what to follow before the lead times: /subscribe WUF12 7d 1d"))]
@@ -255,14 +250,40 @@ class RemindersArea:
                   + _("Without lead times: 30, 7 and 1 day before, and 08:00 on the day, in your time zone."),
                 self._suggestions(who))]
         try:
-            leads = " ".join(lead.text for lead in parse_leads(" ".join(lead_tokens) or DEFAULT_LEADS_TEXT))
+            leads = " ".join(lead.text for lead in (check_leads(lead_tokens) if lead_tokens else parse_leads(DEFAULT_LEADS_TEXT)))
         except LeadError as exc:
-            return [Reply(_("I do not understand the lead time “%(lead)s”. Write them like 30d 7d 1d 2h 08:00.")
-                          % {"lead": esc(str(exc))})]
+            return [Reply(refusal(exc, who.lang))]
+        misplaced = self._misplaced_lead(target_tokens)
+        if misplaced is not None:
+            return [Reply(refusal(LeadError(misplaced), who.lang))]
         target = self._target(target_text, who)
         if isinstance(target, list):
             return target
         return [self._do_subscribe(target[0], target[1], leads, who)]
+
+    def _exact_target(self, text: str) -> bool:
+        """Whether ``text`` names something to follow exactly (no fuzzy match)."""
+        key = fold(text)
+        if key in ALL_WORDS or text in self.catalog.entries:
+            return True
+        for category in self._categories():
+            names = {fold(category), f"cat-{fold(category)}", f"category {fold(category)}"}
+            if key in names | {fold(x) for x in CATEGORY_NAMES.get(category, ())}:
+                return True
+        resolution = self.catalog.resolve(text, FOLLOWABLE)
+        return isinstance(resolution, Found) and not resolution.fuzzy
+
+    def _misplaced_lead(self, tokens: list[str]) -> str | None:
+        """The word that was meant as a lead time in ``WUF12 7d banana 1d`` ("banana"): when the
+        whole text matches nothing but its first words name something exactly."""
+        if len(tokens) < 2 or self._exact_target(" ".join(tokens)):
+            return None
+        if isinstance(self.catalog.resolve(" ".join(tokens), FOLLOWABLE), Found | Ambiguous):
+            return None
+        for cut in range(len(tokens) - 1, max(0, len(tokens) - 1 - MAX_LEADS), -1):
+            if self._exact_target(" ".join(tokens[:cut])):
+                return next((t for t in tokens[cut:] if not is_lead(t)), tokens[-1])
+        return None
 
     def _do_subscribe(self, kind: str, target: str, leads: str, who: Asker) -> Reply:
         _ = gettext_for(who.lang)

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
-from bot.kernel.occurrences import Lead, Occurrence, due_at, occurrences, parse_leads
+from bot.kernel.occurrences import Lead, Occurrence, due_at, occurrences, stored_leads
 from reminders.models import PENDING, SKIPPED, DigestSetting, PlannerState, Subscription
 from reminders.store import CATEGORY, ENTRY, aware
 from store.catalog import Catalog
@@ -192,7 +192,7 @@ def plan(
 
 def _leads(text: str, cache: dict[str, tuple[Lead, ...]]) -> tuple[Lead, ...]:
     if text not in cache:
-        cache[text] = parse_leads(text)
+        cache[text] = stored_leads(text)
     return cache[text]
 
 

@@ -147,7 +147,7 @@ async def test_subscribe_button_on_cards_and_deep_links(engine: Engine, clock: F
     [nothing] = services.router.command("subscribe", "res-2/7", services.askers.asker(530, "en", chat_id=530))
     assert "no dates" in nothing.text
     [bad] = services.router.command("subscribe", "WUF12 7x", services.askers.asker(530, "en", chat_id=530))
-    assert "lead time “7x”" in bad.text
+    assert "“7x” is not a lead time" in bad.text
 
 
 async def test_ics_for_one_event_and_for_all_subscriptions(engine: Engine, clock: FixedClock) -> None:

@@ -510,6 +510,9 @@ class AdminArea:
         if verb not in ("add", "remove") or not re.fullmatch(r"\s*-?\d{1,15}\s*", rest):
             return [usage]
         user_id = int(rest)
+        if user_id <= 0:  # Telegram user ids are positive; 0 and -1 (or a group's id) are nobody
+            return [Reply(esc(_("%(id)d is not a user id: a user id is a positive number, like 123456789.")
+                              % {"id": user_id}))]
         now = self.now()
         with session_scope(self.engine) as session:
             if verb == "add":

@@ -100,7 +100,10 @@ def upcoming(entries: Iterable[Entry], now: dt.datetime, days: int = 366) -> lis
 DEFAULT_LEADS_TEXT = "30d 7d 1d 08:00"
 #: The hour of day (in the delegate's zone) at which a reminder counted in days arrives.
 MORNING = dt.time(8, 0)
-MAX_LEAD = dt.timedelta(days=400)
+MIN_LEAD = dt.timedelta(minutes=1)
+MAX_LEAD = dt.timedelta(days=365)
+#: Lead times one subscription may have: each is a reminder per occurrence, so the outbox stays small.
+MAX_LEADS = 10
 
 _UNITS = {"d": "d", "day": "d", "days": "d", "天": "d", "日": "d", "w": "w", "week": "w", "weeks": "w",
           "周": "w", "星期": "w", "h": "h", "hour": "h", "hours": "h", "小时": "h", "时": "h",
@@ -130,17 +133,27 @@ class Lead:
         return f"{self.amount}{self.unit}"
 
     @property
-    def span(self) -> dt.timedelta:
-        """Roughly how far ahead this lead reaches (to size planning windows)."""
+    def offset(self) -> dt.timedelta:
+        """How long before the start this lead is, as written (``at`` leads, on the day itself: 0)."""
         if self.at is not None:
-            return dt.timedelta(days=1)
+            return dt.timedelta(0)
         per = {"d": dt.timedelta(days=1), "w": dt.timedelta(weeks=1), "h": dt.timedelta(hours=1),
                "m": dt.timedelta(minutes=1)}[self.unit]
-        return per * self.amount + dt.timedelta(days=1)
+        return per * self.amount
+
+    @property
+    def span(self) -> dt.timedelta:
+        """Roughly how far ahead this lead reaches (to size planning windows)."""
+        return self.offset + dt.timedelta(days=1)
 
 
 class LeadError(ValueError):
-    """A lead time the parser does not understand; the message names the token."""
+    """A lead time the parser refuses; ``token`` is what was written, ``reason`` why (``unknown``,
+    ``short``, ``long`` or ``many``)."""
+
+    def __init__(self, token: str, reason: str = "unknown", count: int = 0) -> None:
+        super().__init__(token)
+        self.token, self.reason, self.count = token, reason, count
 
 
 def parse_lead(token: str) -> Lead:
@@ -159,8 +172,10 @@ def parse_lead(token: str) -> Lead:
     if unit == "w":  # one spelling per moment, so "1w 7d" is one reminder and one delivery key
         amount, unit = amount * 7, "d"
     lead = Lead(amount, unit)
-    if lead.span > MAX_LEAD:
-        raise LeadError(token)
+    if lead.offset < MIN_LEAD:
+        raise LeadError(token, "short")
+    if lead.offset > MAX_LEAD:
+        raise LeadError(token, "long")
     return lead
 
 
@@ -172,11 +187,34 @@ def is_lead(token: str) -> bool:
     return True
 
 
-def parse_leads(text: str) -> tuple[Lead, ...]:
-    """Parse space- or comma-separated leads, dropping repeats, longest first."""
-    tokens = [t for t in re.split(r"[\s,，、]+", text.strip()) if t]
-    leads = {parse_lead(t) for t in tokens}
+def _tokens(text: str) -> list[str]:
+    return [t for t in re.split(r"[\s,，、]+", text.strip()) if t]
+
+
+def _longest_first(leads: set[Lead]) -> tuple[Lead, ...]:
     return tuple(sorted(leads, key=lambda lead: (lead.at is None, lead.span, lead.text), reverse=True))
+
+
+def parse_leads(text: str) -> tuple[Lead, ...]:
+    """Parse space- or comma-separated leads, dropping repeats, longest first; at most ``MAX_LEADS``."""
+    leads = {parse_lead(t) for t in _tokens(text)}
+    if len(leads) > MAX_LEADS:
+        raise LeadError(text, "many", len(leads))
+    return _longest_first(leads)
+
+
+def stored_leads(text: str) -> tuple[Lead, ...]:
+    """The leads of a stored subscription: what still parses, at most ``MAX_LEADS`` (rows written
+    before the limits keep working instead of failing the planner)."""
+    leads = {lead for lead in map(_parse_or_none, _tokens(text)) if lead is not None}
+    return _longest_first(leads)[:MAX_LEADS]
+
+
+def _parse_or_none(token: str) -> Lead | None:
+    try:
+        return parse_lead(token)
+    except LeadError:
+        return None
 
 
 def leads_text(leads: Iterable[Lead]) -> str:
