@@ -13,6 +13,8 @@ import json
 import logging
 import sys
 
+from telegram.error import TelegramError
+
 from bot import maintenance
 from bot.app import Habitat, build, run_telegram
 from bot.console import console_asker, render_plain, run_console, start_background_jobs
@@ -21,6 +23,7 @@ from bot.kernel.content import StartupError
 from bot.kernel.logging_setup import configure_logging
 from bot.kernel.reply import plain_text
 from bot.settings import SettingsError, load_settings
+from handlers.serve import leave
 from store.content import ContentInvalid
 
 
@@ -104,10 +107,13 @@ def main(argv: list[str] | None = None) -> int:
                 stop_jobs()
                 habitat.close()
         run_telegram(settings, clock, webhook=args.webhook)
-        return 0
+        return leave(0)
     except (StartupError, ContentInvalid) as exc:
         sys.stderr.write(f"cannot start: {exc}\n")
         return 2
+    except TelegramError as exc:  # at start: a wrong token, or setWebhook refused (PUBLIC_URL)
+        logging.getLogger("bot").error("cannot start: Telegram answered: %s", exc)
+        return leave(2)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes
 from bot.admin.area import AdminArea
 from bot.kernel.askers import Askers
 from bot.kernel.clock import Clock, SystemClock
-from bot.kernel.content import ContentService, open_content
+from bot.kernel.content import ContentService, StartupError, open_content
 from bot.kernel.i18n import pick_language, t
 from bot.kernel.router import Job, Router
 from bot.lookup.feature import LookupFeature
@@ -43,8 +43,8 @@ from handlers.updates import ChatOrderedUpdateProcessor, FloodGate
 from reminders.area import RemindersArea
 from reminders.dispatcher import Pacer, Sender
 from reminders.service import Reminders
-from store.db import make_engine, session_scope
-from store.migrations import upgrade
+from store.db import session_scope
+from store.dbcheck import DatabaseProblem, open_database
 from store.queries import StoredQueries
 from store.search import SearchService
 from store.tokenize import read_terms
@@ -87,8 +87,10 @@ class Habitat:
 
 def build(settings: Settings, clock: Clock) -> Habitat:
     """Open the database, load the content and wire every feature into one router."""
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
+    try:
+        engine = open_database(settings.database_url)  # answers, intact, newest schema, writable
+    except DatabaseProblem as problem:
+        raise StartupError(str(problem)) from None
     content = open_content(engine, settings.content_dir, clock.now())
     return wire(settings, clock, engine, content)
 

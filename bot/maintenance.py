@@ -17,7 +17,7 @@ from bot.console import console_asker
 from bot.kernel.clock import Clock
 from bot.kernel.reply import plain_text
 from bot.settings import Settings
-from store.dbcheck import describe_url
+from store.dbcheck import DatabaseProblem, describe_url, explained, open_database
 from store.migrations import new_revision, upgrade
 
 COMMANDS = ("db", "content")
@@ -41,13 +41,22 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """Run ``db …`` or ``content …``; the exit status says whether it worked."""
-    if args.command == "db":
-        return db_upgrade(settings) if args.db_command == "upgrade" else db_revision(args.message)
-    return content_apply(settings, clock, dry_run=args.dry_run)
+    try:
+        if args.command == "db":
+            return db_upgrade(settings) if args.db_command == "upgrade" else db_revision(args.message)
+        return content_apply(settings, clock, dry_run=args.dry_run)
+    except DatabaseProblem as problem:
+        sys.stderr.write(f"cannot {args.command} {getattr(args, 'db_command', None) or args.content_command}: {problem}\n")
+        return 2
 
 
 def db_upgrade(settings: Settings) -> int:
-    done = upgrade(settings.database_url)
+    engine = open_database(settings.database_url, migrate=False)
+    try:
+        with explained(settings.database_url):
+            done = upgrade(engine)
+    finally:
+        engine.dispose()
     where = describe_url(settings.database_url)
     if done.changed:
         say(f"database {where}: upgraded from {done.before or 'empty'} to {done.after}")

@@ -19,7 +19,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 
 from bot.admin.area import AdminArea
 from bot.kernel.askers import Askers
-from bot.kernel.i18n import gettext_for
+from bot.kernel.i18n import gettext_for, ngettext_for
 from bot.kernel.reply import Reply, esc
 from bot.kernel.router import Router
 from handlers.common import App, BotContext, send_replies
@@ -66,8 +66,11 @@ class AdminHandlers:
         limit = MAX_ZIP_BYTES if name.lower().endswith(".zip") else MAX_FILE_BYTES
         if document.file_size is not None and document.file_size > limit:
             await asyncio.to_thread(area.audit_record, who, "upload", f"{name}: {document.file_size} bytes", "invalid")
-            text = _("%(file)s is too large: %(size)d bytes; at most %(limit)d.") % {
-                "file": name, "size": document.file_size, "limit": limit}
+            n_ = ngettext_for(who.lang)
+            text = n_(
+                "%(file)s is too large: %(size)d byte; at most %(limit)d.",
+                "%(file)s is too large: %(size)d bytes; at most %(limit)d.", document.file_size,
+            ) % {"file": name, "size": document.file_size, "limit": limit}
             await send_replies(context, message.chat_id, [Reply("❌ " + esc(text))])
             return
         telegram_file = await document.get_file()

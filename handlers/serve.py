@@ -13,7 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -195,11 +198,49 @@ async def _finish(app: Application, seconds: float) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+        scheduler = app.job_queue.scheduler if app.job_queue is not None else None
+        if scheduler is not None and scheduler.running:  # the cancelled stop did not get to the jobs
+            scheduler.shutdown(wait=False)
     elif task.exception() is not None:
         log.error("stopping the application failed", exc_info=task.exception())
 
 
 def run(app: Application, **options: Any) -> None:
-    """``serve`` in a new event loop (the entry point's way in)."""
-    asyncio.run(serve(app, **options))
+    """``serve`` in a new event loop (the entry point's way in).
+
+    Unlike ``asyncio.run`` it does not wait for the threads of the default executor when the loop
+    closes: work that cannot be interrupted (a search index being built, a hung query) must not hold
+    up the exit; ``leave`` then ends the process without waiting for them either.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(serve(app, **options))
+    finally:
+        try:
+            pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()  # shuts the default executor down without waiting for its threads
+
+
+def leave(code: int) -> int:
+    """Return ``code``, or end the process now if threads still work (they cannot be interrupted,
+    and Python would wait for them at exit): a stop must not wait for a search index build."""
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    deadline = time.monotonic() + 1.0  # idle workers of a closed executor end at once
+    for thread in others:
+        thread.join(max(deadline - time.monotonic(), 0.0))
+    busy = [t for t in others if t.is_alive()]
+    if not busy:
+        return code
+    log.warning("exiting without waiting for %d busy thread(s): %s", len(busy), ", ".join(t.name for t in busy))
+    logging.shutdown()
+    sys.stdout.flush()
+    os._exit(code)
 

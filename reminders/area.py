@@ -22,7 +22,8 @@ from bot.kernel.callbacks import CommandButton, SnoozeButton, SubscribeButton, U
 from bot.kernel.cards import choice_reply, short_label
 from bot.kernel.clock import Clock
 from bot.kernel.content import ContentService
-from bot.kernel.i18n import gettext_for
+from bot.kernel.dates import clock_time
+from bot.kernel.i18n import gettext_for, ngettext_for
 from bot.kernel.occurrences import (
     DEFAULT_LEADS_TEXT,
     MAX_LEADS,
@@ -75,11 +76,17 @@ SNOOZE = dt.timedelta(hours=1)
 
 def _lead_words(lead: Lead, lang: str) -> str:
     _ = gettext_for(lang)
+    n_ = ngettext_for(lang)
     if lead.at is not None:
-        return _("on the day at %(time)s") % {"time": lead.text}
-    unit = {"d": _("days"), "w": _("weeks"), "h": _("hours"), "m": _("minutes")}[lead.unit]
-    text = f"{lead.amount} {unit}"
-    return _("%(span)s before") % {"span": text}
+        return _("on the day at %(time)s") % {"time": clock_time(lead.at)}
+    n = lead.amount
+    if lead.unit == "d":
+        return n_("%(n)d day before", "%(n)d days before", n) % {"n": n}
+    if lead.unit == "w":
+        return n_("%(n)d week before", "%(n)d weeks before", n) % {"n": n}
+    if lead.unit == "h":
+        return n_("%(n)d hour before", "%(n)d hours before", n) % {"n": n}
+    return n_("%(n)d minute before", "%(n)d minutes before", n) % {"n": n}
 
 
 def leads_label(text: str, lang: str) -> str:
@@ -450,7 +457,7 @@ class RemindersArea:
         plan_digests(self.engine, now, lo=now, hi=now + AHEAD, user_ids=[who.user_id],
                      default_zone=self.default_timezone)
         return [Reply(_("Time zone set to %(zone)s (%(offset)s, now %(time)s there).") % {
-            "zone": esc(zone), "offset": utc_offset(zone, now), "time": now.astimezone(ZoneInfo(zone)).strftime("%H:%M")},
+            "zone": esc(zone), "offset": utc_offset(zone, now), "time": clock_time(now.astimezone(ZoneInfo(zone)))},
             meta={"timezone": zone})]
 
     # -- /ics ---------------------------------------------------------------------------------------
@@ -480,8 +487,11 @@ class RemindersArea:
             entries, name, filename = list(found.values()), _("Habitat Assistant: my subscriptions"), "habitat-subscriptions.ics"
         safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in filename)
         data = ics.calendar(entries, self.catalog, now, who.lang, name)
-        text = _("📅 Calendar file for %(what)s (%(n)d events). Open it to add them to your calendar.") % {
-            "what": esc(name), "n": len(entries)}
+        n_ = ngettext_for(who.lang)
+        text = n_(
+            "📅 Calendar file for %(what)s (%(n)d event). Open it to add it to your calendar.",
+            "📅 Calendar file for %(what)s (%(n)d events). Open it to add them to your calendar.", len(entries),
+        ) % {"what": esc(name), "n": len(entries)}
         return [Reply(text, attachment=Attachment(safe, data, "text/calendar"))]
 
     # -- /digest ------------------------------------------------------------------------------------
@@ -529,8 +539,12 @@ class RemindersArea:
         with session_scope(self.engine) as session:
             deleted = forget_user(session=session, user_id=who.user_id)
         total = sum(deleted.values())
-        return [Reply(_("Done: I deleted everything I stored about you (%(n)d records): subscriptions, "
-                        "reminders, digest, language and time zone.") % {"n": total})]
+        n_ = ngettext_for(who.lang)
+        return [Reply(n_(
+            "Done: I deleted everything I stored about you (%(n)d record): subscriptions, "
+            "reminders, digest, language and time zone.",
+            "Done: I deleted everything I stored about you (%(n)d records): subscriptions, "
+            "reminders, digest, language and time zone.", total) % {"n": total})]
 
     # -- content changes ----------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ GLOSS_VERSION = "1"
 SENSES_SHORT = 3
 SENSES_LONG = 6
 MAX_STEMS = 14
+MATCH_FORMS = 12  # words of a stem looked for when judging how much of a question a text holds
 
 _LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -179,7 +180,13 @@ class GlossMap:
         for word, stems in glosses.items():
             for s in stems:
                 self._forms.setdefault(s, []).append(word)
-        self._matchers: dict[str, re.Pattern[str]] = {}
+        self._finders: dict[str, tuple[re.Pattern[str] | None, tuple[str, ...], tuple[str, ...]]] = {}
+        self._frequency: dict[str, int] = {}
+
+    def rank(self, frequency: dict[str, int]) -> None:
+        """How many texts hold each word: the commonest words of a stem are tried first."""
+        self._frequency = frequency
+        self._finders.clear()
 
     def __contains__(self, stem_: str) -> bool:
         return stem_ in self._forms
@@ -196,18 +203,32 @@ class GlossMap:
         out.extend(english_stems(text))
         return out
 
-    def matcher(self, stem_: str) -> re.Pattern[str]:
-        """A pattern finding ``stem_`` in a text: the stem itself or a Chinese word glossed with it."""
-        pattern = self._matchers.get(stem_)
-        if pattern is None:
+    def _finder(self, stem_: str) -> tuple[re.Pattern[str] | None, tuple[str, ...], tuple[str, ...]]:
+        """For one stem: a class of the single characters glossed with it, its longer words (the
+        commonest first, a few only: checking every one would cost more than the search) and
+        the English forms to look for in a lower-cased text."""
+        finder = self._finders.get(stem_)
+        if finder is None:
             forms = _minimal(self._forms.get(stem_, ()))
             chars = "".join(re.escape(f) for f in forms if len(f) == 1)
-            longer = [re.escape(f) for f in forms if len(f) > 1]
-            alternatives = ([f"[{chars}]"] if chars else []) + longer + [re.escape(stem_)]
-            pattern = re.compile("|".join(alternatives), re.IGNORECASE)
-            if len(self._matchers) < 50_000:
-                self._matchers[stem_] = pattern
-        return pattern
+            longer = sorted((f for f in forms if len(f) > 1), key=lambda f: -self._frequency.get(f, 0))
+            finder = (re.compile(f"[{chars}]") if chars else None, tuple(longer[:MATCH_FORMS]), (stem_,))
+            if len(self._finders) < 50_000:
+                self._finders[stem_] = finder
+        return finder
+
+    def words(self, stem_: str, limit: int = 6) -> list[str]:
+        """Chinese words of two or more characters glossed with ``stem_`` (to bold in a snippet)."""
+        return list(self._finder(stem_)[1][:limit])
+
+    def found(self, stem_: str, text: str, lowered: str) -> bool:
+        """Whether a text (and its lower-cased copy) holds ``stem_`` or a Chinese word glossed with it."""
+        chars, longer, english = self._finder(stem_)
+        return (
+            any(word in text for word in longer)
+            or (chars is not None and chars.search(text) is not None)
+            or any(word in lowered for word in english)
+        )
 
     def to_json(self) -> dict[str, object]:
         return {"version": dictionary_version(), "glosses": self.glosses, "english": sorted(self.english)}

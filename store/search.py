@@ -6,7 +6,10 @@ scan took hundreds. rapidfuzz is kept for short lists only: repairing a misspelt
 the index vocabulary and the domain's terms.
 
 The text is segmented here (``store.tokenize``) and handed to tantivy as space-separated tokens,
-so Chinese is cut by jieba with the domain's words, not by tantivy's whitespace rules. The index is
+so Chinese is cut by jieba with the domain's words, not by tantivy's whitespace rules. A second
+field holds every text's English view (``store.glosses``: the stemmed dictionary glosses of its
+Chinese words and its own English words); English questions are searched there, and the glossary
+on top translates the domain's terms (whole forms only) into the Chinese the body field holds. The index is
 persisted under a key made of the content version and the tokenizer's rules: a restart with the
 same content opens it (no re-segmentation), a content change builds a new one beside it.
 """
@@ -63,7 +66,6 @@ COVERAGE_FLOOR = 0.2
 COVERAGE_POWER = 1.0
 PHRASE_BONUS = 1.5
 PHRASE_MIN = 4  # characters: shorter runs are single words, already weighed by BM25
-ENGLISH_VIA_GLOSSES = 1.0
 EN_BOOST = 1.0  # English words against the English view (glosses) of every text
 EN_COVERED_WEIGHT = 0.6  # English words a glossary phrase already translated
 EXPANSION_COMMON_SHARE = 0.2  # a glossary translation in more texts than this is left out of scoring
@@ -220,16 +222,17 @@ class SearchIndex:
                 for pair in dict.fromkeys(term[i : i + 2] for i in range(len(term) - 1)):
                     self._term_pairs.setdefault(pair, []).append(term)
         self._segmented: dict[str, list[str]] = {}
-        self._alias_keys: dict[str, list[tuple[str, str]]] = {}  # first two characters -> (key, entry)
+        self._alias_keys: dict[str, list[tuple[str, str]]] = {}  # first NAMED_MIN characters -> (key, entry)
         for e in self.catalog.entries.values():
             for key in {compact(a) for a in [*self.catalog.aliases.get(e.id, []), e.names.zh or "", e.names.en or ""]}:
                 if len(key) >= NAMED_MIN:
-                    self._alias_keys.setdefault(key[:2], []).append((key, e.id))
+                    self._alias_keys.setdefault(key[:NAMED_MIN], []).append((key, e.id))
         self._entry_text = {
             e.id: fold.__wrapped__(_entry_title(e, self.catalog.aliases.get(e.id, [])) + " " + _entry_body(e))
             for e in self.catalog.entries.values()
         }
         self._latin = sorted({t for t in self._vocab if _LATIN_WORD.match(t)} | {w for w in self.glossary.words if _LATIN_WORD.match(w)})
+        self._glosses.rank(self._vocab)
 
     # -- building and opening ------------------------------------------------------------------
 
@@ -456,7 +459,7 @@ class SearchIndex:
         return best[0] if best else None
 
     def _coverage(self, kind: str, a: str, b: str, eligible: Sequence[tuple[str, float, bool]],
-                  glossed: Sequence[tuple[re.Pattern[str], float]], total: float, phrases: Sequence[str]) -> float:
+                  glossed: Sequence[tuple[str, float]], total: float, phrases: Sequence[str]) -> float:
         """How much of the query a candidate holds, as a factor on its BM25 score.
 
         BM25 adds up the words a text matches, so a short entry name holding one common word can
@@ -480,9 +483,11 @@ class SearchIndex:
                 lowered = text.lower() if lowered is None else lowered
                 if token in lowered:
                     matched += weight
-        for pattern, weight in glossed:
-            if pattern.search(text):
-                matched += weight
+        if glossed:
+            lowered = text.lower() if lowered is None else lowered
+            for stem_, weight in glossed:
+                if self._glosses.found(stem_, text, lowered):
+                    matched += weight
         factor = (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * matched / total) ** COVERAGE_POWER if total else 1.0
         if phrases and (phrases[0] in text if len(phrases) == 1 else any(p in text for p in phrases)):
             factor *= PHRASE_BONUS
@@ -529,7 +534,7 @@ class SearchIndex:
             return {}
         spans: list[tuple[int, int, str, str]] = []
         for i in range(len(key) - NAMED_MIN + 1):
-            for alias, owner in self._alias_keys.get(key[i : i + 2], ()):
+            for alias, owner in self._alias_keys.get(key[i : i + NAMED_MIN], ()):
                 if key.startswith(alias, i):
                     spans.append((i, i + len(alias), owner, alias))
         # The longest name wins: "2019年世界城市日" names the 2019 observance, not also the day.
@@ -541,6 +546,7 @@ class SearchIndex:
     def search(self, text: str, limit: int = MAX_HITS) -> Results:
         """Entries and paragraphs for ``text``, best first; an identifier's own entry first."""
         weights, english, repaired = self.query_terms(text)
+        informative: dict[str, float] = {}
         hits: list[Hit] = []
         seen: set[str] = set()
         if self._searcher is not None:
@@ -566,12 +572,13 @@ class SearchIndex:
                 clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, KEY_TOKEN_BOOST)))
             # English words are searched through the English view (every text has one), not also
             # in the body, where only entries hold English and so would always outrank paragraphs.
-            body = {t: w for t, w in weights.items() if not (ENGLISH_VIA_GLOSSES and english and _LATIN_WORD.match(t))}
+            body = {t: w for t, w in weights.items() if not (english and _LATIN_WORD.match(t))}
             for token in self._selective(body):
                 # "freq": BM25 needs term frequencies, not positions; reading positions is slower.
                 query = tantivy.Query.term_query(self._schema, "body", token, index_option="freq")
                 clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, weights[token])))
-            for token in self._informative(english):
+            informative = self._informative(english)
+            for token in informative:
                 query = tantivy.Query.term_query(self._schema, "en", token, index_option="freq")
                 clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, EN_BOOST * english[token])))
             found = self._searcher.search(tantivy.Query.boolean_query(clauses), CANDIDATES, count=False).hits if clauses else []
@@ -589,9 +596,9 @@ class SearchIndex:
                 if weight >= COVERAGE_MIN_WEIGHT and len(token) >= 2 and not _DIGIT.search(token)
                 and not (english and _LATIN_WORD.match(token))
             ]
-            glossed = [(self._glosses.matcher(s), w) for s, w in english.items()
+            glossed = [(s, w) for s, w in english.items()
                        if w >= COVERAGE_MIN_WEIGHT * 0.7 and self._doc_freq("en", s) <= EN_COVERAGE_SHARE * self._num_docs()]
-            total = sum(weight for _t, weight, _a in eligible) + sum(weight for _p, weight in glossed)
+            total = sum(weight for _t, weight, _a in eligible) + sum(weight for _s, weight in glossed)
             candidates = []
             for (score, _address), pos in zip(found, positions, strict=True):
                 if pos is not None and pos < len(self._table):
@@ -619,8 +626,10 @@ class SearchIndex:
                     hits.append(Hit(score, entry_id=a))
                 if len(hits) >= limit:
                     break
+        # An English question bolds the Chinese words its English words gloss (收入 for income).
+        glossed_words = {w for s in informative for w in self._glosses.words(s)} if english else set()
         highlight = sorted(
-            {t for t in weights if len(t) >= 2 and t not in STOPWORDS}, key=len, reverse=True
+            {t for t in weights if len(t) >= 2 and t not in STOPWORDS} | glossed_words, key=len, reverse=True
         )
         return Results(text, tuple(hits), tuple(highlight), tuple(repaired))
 

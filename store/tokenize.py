@@ -43,6 +43,11 @@ _NUMBER_PAIR = re.compile(r"(?<![\d/])\d{1,4}/\d{1,4}(?![\d/])")  # 2/7, 73/239
 _WORDLIKE = re.compile(r"[0-9a-z\u3400-\u9fff]")
 _LATIN = re.compile(r"^[a-z][a-z-]*$")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+# What jieba makes of text without Chinese (its rule for Latin runs: ``ha.2``, ``80%``, ``1.5``),
+# done without it: jieba walks its word graph character by character, which costs an English
+# question more than the whole search. ``#`` and ``+`` are left to jieba (its dictionary has c#, c++).
+_ASCII_PIECE = re.compile(r"[a-z0-9]+(?:\.\d+)?%?|[^a-z0-9]")
+_JIEBA_ONLY = re.compile(r"[#+A-Z]")
 
 
 def light_stem(token: str) -> str:
@@ -93,7 +98,8 @@ class Segmenter:
         out: list[str] = []
         out.extend(_SYMBOL.findall(text))
         out.extend(_NUMBER_PAIR.findall(text))
-        for piece in self._jieba.cut_for_search(text):
+        ascii_only = text.isascii() and not _JIEBA_ONLY.search(text)
+        for piece in _ASCII_PIECE.findall(text) if ascii_only else self._jieba.cut_for_search(text):
             token = piece.strip()
             if not token or token in STOPWORDS or not _WORDLIKE.search(token):
                 continue

@@ -238,7 +238,7 @@ def test_errors_name_the_line_and_stop_at_twenty(live_sqlite: Live) -> None:
     shown = [line for line in reply.splitlines() if line.startswith("• ")]
     total = int(re.search(r"invalid: (\d+) error", reply).group(1))  # type: ignore[union-attr]
     assert total > 20 and len(shown) == 20
-    assert f"… and {total - 20} more." in reply
+    assert f"… and {total - 20} more errors." in reply
     assert all(re.match(r"• entries/\w+\.yaml:\d+ \[[^\]]+\] related: unknown entry 'ghost-entry'$", line)
                for line in shown), shown
 
@@ -450,7 +450,7 @@ def test_stats_and_audit(live_sqlite: Live, clock: FixedClock) -> None:
     assert "Users: 1" in stats
     assert "Active subscriptions by event: WUF12 1" in stats
     assert re.search(r"Reminders in the last 7 days: pending \d+, sent 0, failed 0, unknown 0", stats)
-    assert "Uptime: 1 d 2 h 5 min" in stats
+    assert "Uptime: 1 day 2 hours 5 minutes" in stats
     assert content_digest(live.content)[:12] in stats
     audit = live.say("/audit 3")
     assert re.search(rf"· {ADMIN} · stats · ok", audit)
@@ -462,11 +462,11 @@ def test_broadcast_needs_confirmation_and_goes_once(live: Live) -> None:
     who = live.who()
     [preview] = live.services.router.command("broadcast", "Room change: <b>2</b> & more", who)
     assert "&lt;b&gt;2&lt;/b&gt; &amp; more" in preview.text  # shown as typed, never as markup
-    assert "Send this message to 1 users?" in plain_text(preview.text)
+    assert "Send this message to 1 user?" in plain_text(preview.text)
     go, cancel = [b.data for row in preview.buttons for b in row]
     assert go.startswith("bc:go:") and cancel.startswith("bc:no:")
     [sending] = live.services.router.callback(go, who)
-    assert "Sending to 1 users" in sending.text and sending.meta["broadcast"] == go.split(":")[2]
+    assert "Sending to 1 user" in sending.text and sending.meta["broadcast"] == go.split(":")[2]
     assert "already sent or cancelled" in live.services.router.callback(go, who)[0].text
     assert "already sent or cancelled" in live.services.router.callback(cancel, who)[0].text
     [second] = live.services.router.command("broadcast", "never mind", who)

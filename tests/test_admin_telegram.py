@@ -118,7 +118,7 @@ async def test_files_sent_to_the_bot(bot: Bot) -> None:
     files_before = content_digest(bot.content)
     broken = original.replace(b"start: 2023-06-05", b"start: 2023-02-31", 1)
     reply = await bot.send_file("sessions.yaml", broken)
-    assert "The content is invalid: 1 error(s). Nothing was changed." in reply
+    assert "The content is invalid: 1 error. Nothing was changed." in reply
     assert "[HA.2] dates.start" in reply and "entries/sessions.yaml:" in reply
     assert content_digest(bot.content) == files_before
 

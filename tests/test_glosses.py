@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.app import Habitat
 from bot.kernel.reply import plain_text
@@ -16,6 +18,7 @@ from bot.search.area import SearchArea
 from store.catalog import Catalog
 from store.glosses import Dictionary, GlossMap, senses, stem
 from store.search import SearchIndex
+from store.tokenize import _NUMBER_PAIR, _SYMBOL, _WORDLIKE, STOPWORDS, light_stem, segmenter
 from tests.test_search_quality import answer_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,8 +62,9 @@ def test_gloss_map_survives_its_file_and_finds_chinese_for_an_english_stem() -> 
     glosses = GlossMap({"收入": ["incom", "revenu"], "城市": ["citi"], "市": ["citi"]}, ["income"])
     again = GlossMap.from_json(glosses.to_json())
     assert again.glosses == glosses.glosses and again.english == glosses.english
-    assert again.matcher(stem("incomes")).search("2023 年收入增加")
-    assert not again.matcher("incom").search("预算")
+    assert again.found(stem("incomes"), "2023 年收入增加", "")
+    assert again.found("citi", "城市化", "") and again.found("citi", "", "the cities")
+    assert not again.found("incom", "预算", "")
     assert again.knows("income") and again.knows("revenues") and not again.knows("revenoo")
 
 
@@ -197,3 +201,18 @@ def test_a_restart_reads_the_kept_glosses_not_the_dictionary_and_a_damaged_file_
     rebuilt = SearchIndex.open(catalog, tmp_path)
     assert not rebuilt.from_disk
     assert [h.key for h in rebuilt.search(question).hits[:3]] == expected
+
+
+# -- English text is cut without jieba, exactly as jieba would ---------------------------------------
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789 .%-/&_,:;()'\"!?", max_size=40))
+def test_text_without_chinese_is_cut_as_jieba_cuts_it(text: str) -> None:
+    seg = segmenter()
+    by_jieba = [*_SYMBOL.findall(text), *_NUMBER_PAIR.findall(text)]
+    for piece in seg._jieba.cut_for_search(text):
+        token = piece.strip()
+        if token and token not in STOPWORDS and _WORDLIKE.search(token):
+            by_jieba.append(light_stem(token))
+    assert seg.tokens(text, folded=True) == by_jieba

@@ -247,3 +247,40 @@ def test_webhook_settings_are_checked_before_start() -> None:
     settings = load_settings(_env_file=None, public_url="https://bot.example.org/", webhook_secret=SECRET,
                              http_port="")
     assert settings.webhook_url == "https://bot.example.org/telegram" and settings.http_port is None
+
+
+async def test_a_webhook_telegram_refuses_stops_start_up_with_one_line(loaded_sqlite_url: str) -> None:
+    import os
+    import sys
+
+    from tests.conftest import CONTENT, ROOT
+    from tests.fakebot import TOKEN
+
+    async with FakeBotApi() as server:
+        server.fail("setWebhook", error_code=400, description="Bad Request: bad webhook: Failed to resolve host")
+        port = free_port()
+        env = dict(os.environ, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=f"{server.url}/bot",
+                   TELEGRAM_BASE_FILE_URL=f"{server.url}/file/bot", DATABASE_URL=loaded_sqlite_url,
+                   CONTENT_DIR=str(CONTENT), HTTP_PORT=str(port), PUBLIC_URL="https://no-such-host.invalid",
+                   WEBHOOK_SECRET=SECRET)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "--webhook", cwd=ROOT, env=env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )
+        _out, err = await asyncio.wait_for(process.communicate(), 60)
+    text = err.decode()
+    assert process.returncode == 2, text[-2000:]
+    assert "cannot start: Telegram answered: Bad webhook: failed to resolve host" in text
+    assert not [line for line in text.splitlines() if line.startswith(("Traceback", "  File"))]  # logged, one line each
+    assert TOKEN.split(":")[1] not in text
+
+
+async def test_the_fake_refuses_polling_while_a_webhook_is_set(webhook_bot: Running) -> None:
+    """As Telegram does: getUpdates answers 409 until deleteWebhook."""
+    from telegram.error import Conflict
+
+    with pytest.raises(Conflict):
+        await webhook_bot.app.bot.get_updates(timeout=0)
+    info = await webhook_bot.app.bot.get_webhook_info()
+    assert info.url == f"{webhook_bot.base}/telegram" and set(info.allowed_updates) == {
+        "message", "callback_query", "inline_query"}

@@ -144,7 +144,7 @@ def test_a_database_of_the_first_migration_with_data_upgrades_and_loses_nothing(
 
         assert "5–9 June 2023" in say("/session HA.2", DELEGATE)
         subscriptions = say("/mysubs", DELEGATE)
-        assert "Twelfth session of the World Urban Forum — 7 days before, 1 days before" in subscriptions
+        assert "Twelfth session of the World Urban Forum — 7 days before, 1 day before" in subscriptions
         assert "Asia/Shanghai" in subscriptions and "Daily digest: on at 07:30" in subscriptions
         assert "admin add" in say("/audit", ADMIN)
         assert services.askers.is_admin(777)

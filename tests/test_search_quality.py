@@ -35,11 +35,11 @@ ANSWERS = QUALITY / "answers.yaml"
 # neighbour's harmless reordering does not. Targets (issue 9): English hit@3 ≥ 0.90, hit@1 ≥ 0.75;
 # Chinese hit@1 ≥ 0.95.
 FLOORS = {
-    "en": {"hit@1": 0.77, "hit@3": 0.91},
+    "en": {"hit@1": 0.80, "hit@3": 0.92},
     "zh": {"hit@1": 0.95, "hit@3": 0.97},
     "mixed": {"hit@1": 0.60, "hit@3": 0.90},
 }
-ANSWER_FLOOR = 0.80  # measured 0.895 on the whole first reply (a result list, before direct answers)
+ANSWER_FLOOR = 0.88  # measured 0.934 on the whole first reply
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")

@@ -29,7 +29,7 @@ from bot.kernel.callbacks import BroadcastButton
 from bot.kernel.cards import entry_reply, paragraph_reply
 from bot.kernel.clock import Clock
 from bot.kernel.content import ContentService
-from bot.kernel.i18n import gettext_for
+from bot.kernel.i18n import gettext_for, ngettext_for
 from bot.kernel.reply import CALLBACK_LIMIT, TELEGRAM_LIMIT, Button, Reply, esc, rows, visible_length
 from bot.kernel.router import Asker, Command, Feature, Handler
 from reminders.models import Delivery, Subscription
@@ -150,14 +150,16 @@ def validate_directory(directory: Path, now: dt.datetime) -> Content:
 
 def errors_reply(errors: list[ContentError], lang: str) -> Reply:
     """The errors an admin must fix: at most 20 shown, each with file, line, entry, field and why."""
-    _ = gettext_for(lang)
+    n_ = ngettext_for(lang)
     lines = [
-        "❌ " + _("The content is invalid: %(n)d error(s). Nothing was changed.") % {"n": len(errors)},
+        "❌ " + n_("The content is invalid: %(n)d error. Nothing was changed.",
+                   "The content is invalid: %(n)d errors. Nothing was changed.", len(errors)) % {"n": len(errors)},
         "",
     ]
     lines += [f"• <code>{esc(str(error))}</code>" for error in errors[:MAX_ERRORS_SHOWN]]
     if len(errors) > MAX_ERRORS_SHOWN:
-        lines.append(_("… and %(n)d more.") % {"n": len(errors) - MAX_ERRORS_SHOWN})
+        more = len(errors) - MAX_ERRORS_SHOWN
+        lines.append(n_("… and %(n)d more error.", "… and %(n)d more errors.", more) % {"n": more})
     return Reply("\n".join(lines))
 
 
@@ -188,12 +190,15 @@ def _when(value: dt.datetime, zone: str) -> str:
 
 
 def _duration(seconds: float, lang: str) -> str:
+    """``2 days 3 hours 1 minute`` / ``2 天 3 小时 1 分钟`` (days only when there are any)."""
+    n_ = ngettext_for(lang)
     days, rest = divmod(int(seconds), 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
-    if lang == "zh":
-        return (f"{days} 天 " if days else "") + f"{hours} 小时 {minutes} 分钟"
-    return (f"{days} d " if days else "") + f"{hours} h {minutes} min"
+    parts = [n_("%(n)d day", "%(n)d days", days) % {"n": days}] if days else []
+    parts.append(n_("%(n)d hour", "%(n)d hours", hours) % {"n": hours})
+    parts.append(n_("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes})
+    return " ".join(parts)
 
 
 # -- the area --------------------------------------------------------------------------------
@@ -607,11 +612,14 @@ class AdminArea:
     def broadcast(self, args: str, who: Asker) -> list[Reply]:
         """Prepare a message to every user; it is sent only after the confirmation button."""
         _ = gettext_for(who.lang)
+        n_ = ngettext_for(who.lang)
         text = args.strip()
         if not text:
             return [Reply(_("Usage: /broadcast followed by the message text"))]
         if len(text) > TELEGRAM_LIMIT - 100:
-            return [Reply(_("The message is too long (at most %(n)d characters).") % {"n": TELEGRAM_LIMIT - 100})]
+            most = TELEGRAM_LIMIT - 100
+            return [Reply(n_("The message is too long (at most %(n)d character).",
+                             "The message is too long (at most %(n)d characters).", most) % {"n": most})]
         now = self.now()
         with session_scope(self.engine) as session:
             users = session.exec(select(func.count()).select_from(User)).one()
@@ -622,7 +630,8 @@ class AdminArea:
                             result="pending", now=now)
             broadcast_id = row.id or 0
         preview = "\n".join([
-            f"<b>{_('Send this message to %(n)d users?') % {'n': users}}</b>", "", esc(text),
+            "<b>" + n_("Send this message to %(n)d user?", "Send this message to %(n)d users?", users) % {"n": users}
+            + "</b>", "", esc(text),
         ])
         buttons = [Button(_("Send"), data=BroadcastButton("go", broadcast_id).pack()), Button(_("Cancel"), data=BroadcastButton("no", broadcast_id).pack())]
         return [Reply(preview, rows(buttons))]
@@ -648,7 +657,9 @@ class AdminArea:
                             result="ok", now=now)
         if verb == "no":
             return [Reply(_("Broadcast cancelled."))]
-        return [Reply(_("Sending to %(n)d users…") % {"n": recipients}, meta={"broadcast": ident})]
+        n_ = ngettext_for(who.lang)
+        return [Reply(n_("Sending to %(n)d user…", "Sending to %(n)d users…", recipients) % {"n": recipients},
+                      meta={"broadcast": ident})]
 
     def broadcast_recipients(self) -> list[int]:
         with session_scope(self.engine) as session:

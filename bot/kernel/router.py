@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from bot.kernel.callbacks import BadButton, ButtonData, from_deep_link, parse
-from bot.kernel.i18n import gettext_for, t
+from bot.kernel.i18n import gettext_for, ngettext_for, t
 from bot.kernel.reply import Reply, esc
 from store.catalog import Catalog
 from store.normalize import fold
@@ -179,5 +179,7 @@ def stale(who: Asker) -> Reply:
 
 
 def too_long(who: Asker) -> Reply:
-    _ = gettext_for(who.lang)
-    return Reply(_("That message is too long to look up (at most %(n)d characters). Try a few key words.") % {"n": MAX_QUERY})
+    n_ = ngettext_for(who.lang)
+    return Reply(n_("That message is too long to look up (at most %(n)d character). Try a few key words.",
+                    "That message is too long to look up (at most %(n)d characters). Try a few key words.",
+                    MAX_QUERY) % {"n": MAX_QUERY})
