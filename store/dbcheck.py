@@ -74,7 +74,8 @@ def _intact(engine: Engine) -> None:
     with engine.connect() as connection:
         found = [row[0] for row in connection.execute(text("PRAGMA quick_check"))]
     if found != ["ok"]:
-        raise DatabaseProblem(f"the file is corrupt ({found[0] if found else 'no answer'}); restore it from a backup")
+        first = " ".join(str(found[0]).split()) if found else "no answer"  # a finding may span lines
+        raise DatabaseProblem(f"the file is corrupt ({first}); restore it from a backup")
 
 
 def _writable(engine: Engine) -> None:
