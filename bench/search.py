@@ -227,7 +227,7 @@ def run(size: int, rounds: int, trials: int) -> None:
         engine = make_engine(f"sqlite:///{directory / 'queries.db'}")  # long queries behind paging buttons
         upgrade(engine)
         area = SearchArea(ContentService(None, catalog), FixedClock(NOW), service,  # type: ignore[arg-type]
-                          StoredQueries(engine))
+                          queries=StoredQueries(engine))
         figures = time_queries(index, area, realistic_queries(), rounds, trials)
         print(f"\n== {label}: {paragraphs:,} paragraphs, {len(catalog.entries)} entries"
               + (f" (corpus generated in {generated:.1f} s)" if size else ""))

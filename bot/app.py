@@ -27,6 +27,7 @@ from bot.kernel.i18n import pick_language, t
 from bot.kernel.router import Job, Router
 from bot.lookup.feature import LookupFeature
 from bot.search.area import SearchArea, index_directory
+from bot.search.memory import SearchMemory
 from bot.settings import WEBHOOK_DEFAULT_PORT, Settings
 from handlers.admin import AdminHandlers
 from handlers.common import App, BotContext, install_asker
@@ -113,7 +114,7 @@ def wire(settings: Settings, clock: Clock, engine: Engine, content: ContentServi
     index = SearchService(lambda: content.catalog,
                           index_directory(settings.database_url, settings.search_index_dir),
                           read_terms(Path(settings.content_dir) / "terms.txt"))
-    search = SearchArea(content, clock, index, StoredQueries(engine), remember_miss)
+    search = SearchArea(content, clock, index, remember_miss, SearchMemory(engine, clock), queries=StoredQueries(engine))
     subscriptions = RemindersArea(engine, content, clock, default_timezone=settings.default_timezone)
     admin = AdminArea(engine, content, clock, content_dir=settings.content_dir, admin_ids=settings.admin_ids)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import subprocess
 import sys
 
 from bot.admin.area import diff_lines, errors_reply
@@ -67,6 +68,9 @@ def db_upgrade(settings: Settings) -> int:
 
 def db_revision(message: str) -> int:
     path = new_revision(message)
+    # Autogenerate leaves unused imports and its own blank lines; the project's linter tidies them.
+    subprocess.run([sys.executable, "-m", "ruff", "check", "--fix", "--quiet", str(path)], check=False,
+                   capture_output=True)
     say(f"wrote {path}: review it (types, data to move), then run the migration tests")
     return 0
 

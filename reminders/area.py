@@ -129,7 +129,7 @@ class RemindersArea:
                 Command("timezone", self.timezone, lambda lang: n(lang)("your time zone: /timezone Beijing")),
                 Command("ics", self.ics, lambda lang: n(lang)("calendar file: /ics WUF12"), shows=True),
                 Command("digest", self.digest, lambda lang: n(lang)("daily digest: /digest on 08:00")),
-                Command("forget", self.forget, lambda lang: n(lang)("delete everything stored about you")),
+                Command("forget", self.forget, lambda lang: n(lang)("delete everything stored about you"), irreversible=True),
             ],
             buttons={
                 SubscribeButton: self._subscribe_button,

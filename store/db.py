@@ -18,7 +18,7 @@ except ImportError:  # Windows: no flock; starting one process at a time is then
     fcntl = None  # type: ignore[assignment]
 
 #: Modules that define tables; importing them registers their tables in SQLModel.metadata.
-MODEL_MODULES = ("store.models", "reminders.models", "store.admin_models")
+MODEL_MODULES = ("store.models", "reminders.models", "store.admin_models", "store.conversation")
 
 
 def normalise_url(url: str) -> str:

@@ -396,6 +396,20 @@ class SearchIndex:
         """A real word, left as typed: the index, the glossary or the dictionary knows it."""
         return word in self._vocab or word in self.glossary.words or self._glosses.knows(word)
 
+    def english_found(self, stem_: str, text: str) -> bool:
+        """Whether ``text`` holds an English stem: the stem itself, or a Chinese word glossed with it."""
+        return self._glosses.found(stem_, text, text.lower())
+
+    def english_share(self, stem_: str) -> float:
+        """Share of the texts whose English view holds ``stem_`` (a stem most hold says little)."""
+        total = self._num_docs()
+        return self._doc_freq("en", stem_) / total if total else 0.0
+
+    def body_share(self, token: str) -> float:
+        """Share of the texts that hold the search token ``token`` (a Chinese word, a number)."""
+        total = self._num_docs()
+        return self._doc_freq("body", token) / total if total else 0.0
+
     def _num_docs(self) -> int:
         return self._searcher.num_docs if self._searcher is not None else 0
 

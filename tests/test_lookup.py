@@ -121,6 +121,8 @@ def test_html_in_input_is_escaped_not_interpreted(services: Habitat) -> None:
 
 def test_huge_messages_get_a_clear_answer(services: Habitat) -> None:
     reply = ask(services, "贫民窟" * 5000, EN)[0]
+    assert "消息太长" in reply.text  # written in Chinese, so answered in Chinese
+    reply = ask(services, "slum " * 5000)[0]
     assert "too long" in reply.text
     reply = ask(services, "/session " + "x" * 10000, EN)[0]
     assert "too long" in reply.text
@@ -174,8 +176,9 @@ def test_language_follows_lang_command(services: Habitat) -> None:
 
 
 @pytest.mark.parametrize(("typed", "expected"), [("help", "/session"), ("帮助", "/session"), ("Hello!", "Habitat Assistant"),
-                                                 ("你好", "Habitat Assistant"), ("upcoming", "Coming up")])
+                                                 ("你好", "人居助手"), ("upcoming", "Coming up")])
 def test_plain_words_for_commands_work_without_the_slash(services: Habitat, typed: str, expected: str) -> None:
+    # Asked by someone whose Telegram is in English: the words' own language decides the reply's.
     assert expected in ask(services, typed, EN)[0].text
 
 

@@ -39,7 +39,10 @@ FLOORS = {
     "zh": {"hit@1": 0.95, "hit@3": 0.97},
     "mixed": {"hit@1": 0.60, "hit@3": 0.90},
 }
-ANSWER_FLOOR = 0.88  # measured 0.934 on the whole first reply
+# Measured on the direct answer alone (the result list below it does not count): 1.000 on 126
+# questions (the second batch of 22 was written before the bot was tried on them and scored 21/22).
+# Target 0.90.
+ANSWER_FLOOR = 0.95
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
@@ -161,13 +164,19 @@ def test_answer_questions_are_written_from_their_sources(services: Habitat) -> N
 
 
 def answer_of(services: Habitat, question: str, lang: str) -> str:
-    """What the bot says first to a question: the plain text of its first reply.
+    """The direct answer the bot's first reply begins with (empty when it begins with a result list).
 
-    The direct-answer feature (issue 9, part 1) will begin that reply with the answer; then this
-    should read only the answer, and ANSWER_FLOOR rise to the measured figure.
+    Asked by someone whose Telegram is in the other language: the question's own language decides.
     """
-    replies = services.router.message(question, Asker(user_id=99, lang=lang))
-    return plain_text(replies[0].text) if replies else ""
+    other = "zh" if lang == "en" else "en"
+    replies = services.router.message(question, Asker(user_id=99, lang=other))
+    if not replies or "answer" not in replies[0].meta:
+        return ""
+    text = plain_text(replies[0].text)
+    answer = replies[0].meta["answer"]
+    assert text.startswith("💡 " + answer), "the answer begins the reply"
+    assert language(answer) in (lang, "mixed"), f"answered in the question's language: {answer!r}"
+    return answer
 
 
 def test_answer_accuracy_is_measured(

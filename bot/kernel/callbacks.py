@@ -152,6 +152,26 @@ class CommandButton(ButtonData):
 
 
 @dataclass(frozen=True)
+class SuggestedCommand(ButtonData):
+    """Run the command offered for a misspelt one (``/resolutoin 2/9`` → /resolution 2/9), as typed."""
+
+    prefix: ClassVar[str] = "y"
+    name: str
+    args: str = ""
+
+    def body(self) -> str:
+        return f"{self.name} {self.args}".rstrip()
+
+    @classmethod
+    def read(cls, body: str) -> SuggestedCommand:
+        name, _sep, args = body.partition(" ")
+        return cls(_matching(_COMMAND, name, "a command"), args.strip())
+
+    def fits(self) -> bool:
+        return len(f"{self.prefix}:{self.body()}".encode()) <= CALLBACK_LIMIT
+
+
+@dataclass(frozen=True)
 class SearchPage(ButtonData):
     """A page of search results: the query travels in the button, or a key to the stored query."""
 
@@ -254,7 +274,7 @@ class SnoozeButton(ButtonData):
 
 KINDS: dict[str, type[ButtonData]] = {
     cls.prefix: cls
-    for cls in (EntryButton, ParagraphButton, LanguageButton, UpcomingButton, CommandButton, SearchPage,
+    for cls in (EntryButton, ParagraphButton, LanguageButton, UpcomingButton, CommandButton, SuggestedCommand, SearchPage,
                 BroadcastButton, SubscribeButton, UnsubscribeButton, SnoozeButton)
 }
 

@@ -7,14 +7,18 @@ call ``Router`` and only carry its replies.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from bot.kernel.callbacks import BadButton, ButtonData, from_deep_link, parse
+from rapidfuzz.distance import OSA
+
+from bot.kernel.callbacks import BadButton, ButtonData, SuggestedCommand, from_deep_link, parse
 from bot.kernel.i18n import gettext_for, ngettext_for, t
-from bot.kernel.reply import Reply, esc
+from bot.kernel.language import has_words, written_in
+from bot.kernel.reply import Button, Reply, esc, rows
 from store.catalog import Catalog
 from store.normalize import fold
 
@@ -52,6 +56,8 @@ class Command:
     admin: bool = False
     #: Shows something without changing anything, so an example button may run it.
     shows: bool = False
+    #: Does what cannot be undone: a misspelt name is offered as a button, never run on a guess.
+    irreversible: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,7 @@ class Router:
         self.text: list[TextHandler] = []
         self.words: dict[str, str] = {}
         self.features: list[Feature] = []
+        self.buttons[SuggestedCommand] = self._suggested
 
     def include(self, feature: Feature) -> None:
         for command in feature.commands:
@@ -112,14 +119,50 @@ class Router:
     # -- entry points ----------------------------------------------------------------------------
 
     def command(self, name: str, args: str, who: Asker) -> list[Reply]:
-        """Answer ``/name args``; an unknown command points to /help."""
-        _ = gettext_for(who.lang)
+        """Answer ``/name args``; a misspelt name runs or offers the closest command, else /help."""
+        who = speaking(args, who)
         command = self.commands.get(name.lower())
         if command is None:
-            return [Reply(_("Unknown command /%(name)s. Send /help for the list of commands.") % {"name": esc(name[:40])})]
+            return self._misspelt(name, args, who)
         if len(args) > MAX_ARGS:
             return [too_long(who)]
         return command.handler(args.strip(), who)
+
+    def _misspelt(self, name: str, args: str, who: Asker) -> list[Reply]:
+        """``/resolutoin 2/9`` runs /resolution when it is clearly the closest; when unsure, offer."""
+        _ = gettext_for(who.lang)
+        unknown = Reply(_("Unknown command /%(name)s. Send /help for the list of commands.") % {"name": esc(name[:40])})
+        typed = fold(name)[:40]
+        if len(typed) < 3:
+            return [unknown]
+        ranked = sorted((OSA.distance(typed, c.name), c.name) for c in self.visible_commands(who))
+        if not ranked:
+            return [unknown]
+        best, closest = ranked[0]
+        second = ranked[1][0] if len(ranked) > 1 else best + 99
+        command = self.commands[closest]
+        clear = best <= max(1, len(closest) // 4) and second - best >= 2
+        if clear and not command.irreversible and not command.admin:
+            return self.command(closest, args, who)
+        near = [c for d, c in ranked if d <= max(1, len(c) // 3) and d <= best + 1]
+        near = list(dict.fromkeys(near + [c for _d, c in ranked if c.startswith(typed)]))[:3]
+        if not near:
+            return [unknown]
+        buttons = []
+        for candidate in near:
+            button = SuggestedCommand(candidate, args.strip())
+            if button.fits():
+                buttons.append(Button(f"/{candidate} {args.strip()}".rstrip()[:60], data=button.pack()))
+        offered = ", ".join(f"/{c}" for c in near)
+        text = _("Unknown command /%(name)s. Did you mean %(offered)s?") % {"name": esc(name[:40]), "offered": offered}
+        return [Reply(text, rows(buttons, per_row=1))]
+
+    def _suggested(self, button: SuggestedCommand, who: Asker) -> list[Reply]:
+        """A command offered for a misspelt one, pressed: run it as if typed (admins' only for admins)."""
+        command = self.commands.get(button.name)
+        if command is None or (command.admin and not who.is_admin):
+            return [stale(who)]
+        return self.command(button.name, button.args, who)
 
     def run_shown(self, name: str, args: str, who: Asker) -> list[Reply]:
         """A command run by an example button: only one that shows something, never one that acts."""
@@ -131,17 +174,20 @@ class Router:
     def message(self, text: str, who: Asker) -> list[Reply]:
         """Answer a plain message: a command typed as text, a plain command word, then the text handlers."""
         text = text.strip()
+        if fold(text[:1]) == "/" and len(text) > 1:
+            name, _sep, args = text[1:].partition(" ")
+            return self.command(fold(name.split("@")[0]), args, who)
+        who = speaking(text, who)
         _ = gettext_for(who.lang)
         if not text:
             return [Reply(_("Send an identifier such as HA.2 or 2/7, or a question. /help lists the commands."))]
-        if fold(text[:1]) == "/":
-            name, _sep, args = text[1:].partition(" ")
-            return self.command(fold(name.split("@")[0]), args, who)
         if len(text) > MAX_QUERY:
             return [too_long(who)]
         plain = self.words.get(fold(text).rstrip("!！.。"))
         if plain is not None:
             return self.command(plain, "", who)
+        if not has_words(text):
+            return [Reply(_("Nothing found for “%(q)s”. Send /help for commands and examples.") % {"q": esc(text[:60])})]
         for handler in self.text:
             replies = handler(text, who)
             if replies is not None:
@@ -172,6 +218,17 @@ class Router:
             return None
         handler = self.links.get(type(button)) or self.buttons.get(type(button))
         return handler(button, who) if handler is not None else None
+
+
+def speaking(text: str, who: Asker) -> Asker:
+    """``who``, answered in the language ``text`` is written in, unless they chose one with /lang.
+
+    Text without words (``HA.2``, ``2/7``, a bare command) keeps Telegram's language.
+    """
+    if who.chosen_lang:
+        return who
+    lang = written_in(text)
+    return dataclasses.replace(who, lang=lang) if lang and lang != who.lang else who
 
 
 def stale(who: Asker) -> Reply:

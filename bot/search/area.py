@@ -26,9 +26,12 @@ from bot.kernel.clock import Clock
 from bot.kernel.content import ContentService
 from bot.kernel.dates import date_range, until
 from bot.kernel.i18n import gettext_for
+from bot.kernel.language import has_words
 from bot.kernel.occurrences import upcoming
 from bot.kernel.reply import Button, Reply, esc, plain_text, rows, split_html
-from bot.kernel.router import Asker, Command, Feature, Job
+from bot.kernel.router import Asker, Command, Feature, Job, speaking
+from bot.search.answers import Answer, Answers
+from bot.search.memory import SearchMemory
 from store.catalog import Catalog
 from store.search import Hit, Results, SearchIndex, SearchService, snippet
 
@@ -39,6 +42,8 @@ INLINE_LIMIT = 20  # Telegram allows 50; 20 fills a phone screen and answers fas
 SNIPPET_WIDTH = 150
 PREFIX = "s"
 PRUNE_EVERY = 6 * 3600.0  # seconds between two prunings of stored long queries
+#: Words that page on through the last result list ("more" and the like), typed alone.
+MORE_WORDS = ("more", "next", "next page", "more results", "更多", "下一页", "下页", "再来", "继续")
 
 
 @dataclass(frozen=True)
@@ -73,26 +78,34 @@ def index_directory(database_url: str, configured: Path | None = None) -> Path:
 class SearchArea:
     """Answers searches for the core; installed as ``core.search`` (so it is also the hook)."""
 
-    def __init__(self, content: ContentService, clock: Clock, service: SearchService, queries: QueryStore,
-                 on_miss: Callable[[str], None] | None = None) -> None:
+    def __init__(self, content: ContentService, clock: Clock, service: SearchService,
+                 on_miss: Callable[[str], None] | None = None, memory: SearchMemory | None = None, *,
+                 queries: QueryStore) -> None:
         self.content = content
         self.clock = clock
         self.service = service
         self.queries = queries  # long queries behind paging buttons, shared by every replica
         self.on_miss = on_miss  # told of questions that found nothing (counted for /stats)
+        self.memory = memory  # each user's last result list, for "more" (in the database)
+        self.answers = Answers(clock)
 
     def feature(self) -> Feature:
         def describe(lang: str) -> str:
             return gettext_for(lang)("search paragraphs and entries: /search 贫民窟改造")
 
+        def describe_more(lang: str) -> str:
+            return gettext_for(lang)("the next page of your last search (or type “more”)")
+
         return Feature(
             name="search",
-            commands=[Command("search", self.command, describe, shows=True)],
+            commands=[Command("search", self.command, describe, shows=True),
+                      Command("more", self.more, describe_more, shows=True)],
             buttons={SearchPage: self.button},
             text=[self],
             jobs=[Job("search-warm", every=0, run=self.service.warm, first=0.0),
                   Job("search-keys-prune", every=PRUNE_EVERY, run=self._prune, first=60.0)],
             on_content_change=[self._rebuild],
+            words=dict.fromkeys(MORE_WORDS, "more"),
         )
 
     def _prune(self) -> None:
@@ -119,12 +132,22 @@ class SearchArea:
             lines += [f"• <code>/search {esc(x)}</code>" for x in examples]
             buttons = [Button(x, data=CommandButton("search", x).pack()) for x in examples]
             return [Reply("\n".join(lines), rows(buttons, per_row=3))]
+        if not has_words(args):
+            return [Reply(_("Nothing found for “%(q)s”. Try other words, or send /help for commands and examples.")
+                          % {"q": esc(args.strip()[:60])}, meta={"results": "0"})]
         return [self._first_page(args.strip(), who)]
 
     def _first_page(self, text: str, who: Asker) -> Reply:
-        reply = self.page(text, 0, who)
+        """The answer to the question, if it asks for one, above the first page of results."""
+        index, results = self.search(text)
+        answer = None
+        try:
+            answer = self.answers.answer(text, who.lang, index, results)
+        except Exception:  # an answer is a help on top of the results: never lose the results
+            log.exception("direct answer failed for %r", text[:100])
+        reply = self.page(text, 0, who, found=(index, results), answer=answer)
         metrics.count_search_query()
-        if reply.meta.get("results") == "0":
+        if reply.meta.get("results") == "0" and answer is None:
             metrics.count_search_miss()
             if self.on_miss is not None:
                 self.on_miss(text)
@@ -136,7 +159,21 @@ class SearchArea:
         query = button.query or self.queries.recall(button.key)
         if not query:
             return [Reply(_("This search has expired. Please send it again."))]
-        return [self.page(query, button.page, who)]
+        return [self.page(query, button.page, speaking(query, who))]
+
+    def more(self, args: str, who: Asker) -> list[Reply]:
+        """"more", "更多", /more: the next page of the last result list this user saw."""
+        _ = gettext_for(who.lang)
+        remembered = self.memory.recall(who.user_id) if self.memory is not None and who.user_id is not None else None
+        if remembered is None:
+            return [Reply(_("There is no earlier search to continue. Send a question or some words to search for."))]
+        query, shown = remembered
+        who = speaking(query, who)
+        _ = gettext_for(who.lang)
+        index, results = self.search(query)
+        if (shown + 1) * PAGE_SIZE >= len(results.hits):
+            return [Reply(_("That was the last page of results for “%(q)s”.") % {"q": esc(_short(query))})]
+        return [self.page(query, shown + 1, who, found=(index, results))]
 
     # -- pages -----------------------------------------------------------------------------------
 
@@ -144,19 +181,27 @@ class SearchArea:
         index = self.service.index()
         return index, index.search(text)
 
-    def page(self, text: str, page: int, who: Asker) -> Reply:
-        """One page of results: citation, snippet with the matched words in bold, buttons."""
+    def page(self, text: str, page: int, who: Asker, *, found: tuple[SearchIndex, Results] | None = None,
+             answer: Answer | None = None) -> Reply:
+        """One page of results: citation, snippet with the matched words in bold, buttons; the
+        answer to the question, when there is one, comes first."""
         _ = gettext_for(who.lang)
-        index, results = self.search(text)
-        shown = esc(text if len(text) <= 60 else text[:59] + "…")
+        index, results = found or self.search(text)
+        shown = esc(_short(text))
+        head = [f"💡 {answer.html}", ""] if answer is not None else []
+        meta = {"answer": answer.plain} if answer is not None else {}
         if not results.hits:
+            if answer is not None:
+                return Reply(answer_text(answer), meta={**meta, "results": "0"})
             return Reply(_("Nothing found for “%(q)s”. Try other words, or send /help for commands and examples.")
                          % {"q": shown}, meta={"results": "0"})
         total = len(results.hits)
         page = max(0, min(page, (total - 1) // PAGE_SIZE))
+        if self.memory is not None and who.user_id is not None:
+            self.memory.remember(who.user_id, text, page)
         first = page * PAGE_SIZE
         chunk = results.hits[first : first + PAGE_SIZE]
-        lines = [
+        lines = head + [
             "🔎 " + _("Results for “%(q)s”: %(a)d–%(b)d of %(n)d")
             % {"q": shown, "a": first + 1, "b": first + len(chunk), "n": total}
         ]
@@ -181,7 +226,7 @@ class SearchArea:
             navigation.append(Button(label, data=data.pack()))
         if navigation:
             layout.append(tuple(navigation))
-        return Reply("\n".join(lines), tuple(layout), meta={"results": str(total)})
+        return Reply("\n".join(lines), tuple(layout), meta={**meta, "results": str(total)})
 
     def _result_text(self, number: int, hit: Hit, catalog: Catalog, terms: tuple[str, ...], lang: str) -> str:
         _ = gettext_for(lang)
@@ -214,10 +259,22 @@ class SearchArea:
         text = text.strip()
         if not text:
             return self._upcoming_items(who)
+        if not has_words(text):
+            return []
+        who = speaking(text, who)
         index, results = self.search(text[:300])
         catalog = index.catalog
         items: list[InlineItem] = []
-        for hit in results.hits[:INLINE_LIMIT]:
+        answer = None
+        try:
+            answer = self.answers.answer(text[:300], who.lang, index, results)
+        except Exception:  # the results still come
+            log.exception("direct answer failed for inline %r", text[:100])
+        if answer is not None:
+            item_id = "a" + hashlib.sha1(text.encode()).hexdigest()[:31]
+            items.append(InlineItem(item_id, "💡 " + answer.plain[:118], answer.plain[118:318] or answer.plain[:200],
+                                    _fit(answer_text(answer))))
+        for hit in results.hits[: INLINE_LIMIT - len(items)]:
             item_id = hashlib.sha1(hit.key.encode()).hexdigest()[:32]
             if hit.entry_id:
                 entry = catalog.entries[hit.entry_id]
@@ -249,6 +306,15 @@ class SearchArea:
             item_id = hashlib.sha1(occurrence.key.encode()).hexdigest()[:32]
             items.append(InlineItem(item_id, entry.names.get(who.lang)[:120], f"{plain_text(span)} ({plain_text(distance)})"[:200], _fit(card.text)))
         return items
+
+
+def answer_text(answer: Answer) -> str:
+    """An answer on its own (inline, or when no result list follows)."""
+    return f"💡 {answer.html}"
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def _fit(markup: str) -> str:
