@@ -26,12 +26,14 @@ from bot.kernel.content import ContentService, StartupError, open_content
 from bot.kernel.i18n import pick_language, t
 from bot.kernel.router import Job, Router
 from bot.lookup.feature import LookupFeature
+from bot.lookup.groups import GroupMode
 from bot.search.area import SearchArea, index_directory
 from bot.search.memory import SearchMemory
 from bot.settings import WEBHOOK_DEFAULT_PORT, Settings
 from handlers.admin import AdminHandlers
 from handlers.common import App, BotContext, install_asker
 from handlers.errors import ErrorHandler
+from handlers.groups import GroupHandlers
 from handlers.http import HttpServer
 from handlers.inline import InlineHandlers
 from handlers.instrument import gauges_job, install_metrics
@@ -71,6 +73,7 @@ class Habitat:
     search: SearchArea
     subscriptions: RemindersArea
     admin: AdminArea
+    groups: GroupMode
     #: Periodic work of the features and the kernel (reminder jobs are added with a sender).
     jobs: list[Job] = field(default_factory=list)
 
@@ -118,15 +121,17 @@ def wire(settings: Settings, clock: Clock, engine: Engine, content: ContentServi
     subscriptions = RemindersArea(engine, content, clock, default_timezone=settings.default_timezone)
     admin = AdminArea(engine, content, clock, content_dir=settings.content_dir, admin_ids=settings.admin_ids)
 
+    groups = GroupMode(engine, content, clock)
     # Order matters for plain text: an identifier is looked up before anything is searched.
-    for feature in (lookup.feature(), subscriptions.feature(), search.feature(), admin.feature()):
+    for feature in (lookup.feature(), subscriptions.feature(), search.feature(), admin.feature(), groups.feature()):
         router.include(feature)
         for listener in feature.on_content_change:
             content.subscribe(listener)
     jobs = [job for feature in router.features for job in feature.jobs]
     jobs.append(Job("content-version", CONTENT_CHECK_SECONDS, content.refresh_from_database,
                     first=CONTENT_CHECK_SECONDS))
-    return Habitat(settings, clock, engine, content, askers, router, lookup, search, subscriptions, admin, jobs)
+    return Habitat(settings, clock, engine, content, askers, router, lookup, search, subscriptions, admin, groups,
+                   jobs)
 
 
 # -- Telegram ------------------------------------------------------------------------------------
@@ -162,7 +167,8 @@ def build_application(settings: Settings, clock: Clock | None = None, *, habitat
         install_asker(app, built.askers)  # group WHO_GROUP: before every other handler
         # Order matters: handlers that claim specific updates (uploads, broadcast buttons, inline
         # queries) come before the generic ones, which answer every remaining command and message.
-        for handler in [*admin.handlers(), *InlineHandlers(built.search).handlers(), *messages.handlers()]:
+        for handler in [*admin.handlers(), *GroupHandlers(built.groups).handlers(), *InlineHandlers(built.search).handlers(),
+                        *messages.handlers()]:
             app.add_handler(handler)
         ErrorHandler(built.admin.admin_ids).register(app)
         for lang in ("zh", "en"):

@@ -13,12 +13,20 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import Application
 
-from bot.kernel.i18n import t
+from bot.kernel.i18n import pick_language, t
 from handlers.common import BotContext
 
 log = logging.getLogger(__name__)
 
 ALERT_EVERY = 3600.0  # seconds between two alerts about the same kind of error
+
+
+def language_of(update: Update, context: BotContext) -> str:
+    """The asker's language; the error handler gets a context of its own, so Telegram's code is the fallback."""
+    if context.who is not None:
+        return context.who.lang
+    user = update.effective_user
+    return pick_language(user.language_code if user else None, context.asker().lang)
 
 
 class ErrorHandler:
@@ -48,7 +56,7 @@ class ErrorHandler:
         if isinstance(update, Update) and update.effective_chat is not None:
             try:
                 await context.bot.send_message(
-                    update.effective_chat.id, t(context.asker().lang, "Sorry, something went wrong. Please try again.")
+                    update.effective_chat.id, t(language_of(update, context), "Sorry, something went wrong. Please try again.")
                 )
             except TelegramError as exc:  # the error path must not raise
                 log.warning("could not tell the user about the error: %s", exc)

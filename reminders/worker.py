@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
 
 from telegram import Bot
@@ -20,6 +22,7 @@ from telegram.request import HTTPXRequest
 from bot.app import build
 from bot.kernel.clock import Clock, FixedClock, ScaledClock, SystemClock, parse_instant
 from bot.kernel.content import StartupError
+from bot.kernel.logging_setup import configure_logging
 from bot.settings import SettingsError, load_settings
 from handlers.sender import TelegramSender
 from reminders.dispatcher import Pacer
@@ -58,6 +61,7 @@ async def run(args: argparse.Namespace) -> int:
     if not settings.telegram_bot_token:
         sys.stderr.write("configuration error: TELEGRAM_BOT_TOKEN is needed to send reminders\n")
         return 2
+    configure_logging(settings.log_format, settings.log_level, secrets=(settings.telegram_bot_token,))
     try:
         habitat = await asyncio.to_thread(build, settings, make_clock(args.now, args.clock_speed))
     except StartupError as exc:
@@ -73,10 +77,18 @@ async def run(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     loop = asyncio.get_running_loop()
     checked = loop.time()
+    stopping = asyncio.Event()
+    # SIGTERM: claim and start nothing more, let the sends in flight finish, give the rest back.
+    def on_sigterm() -> None:
+        reminders.stop()
+        stopping.set()
+
+    with contextlib.suppress(NotImplementedError):
+        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
     try:
         if args.wait_for_go:  # a starting gun: the line arrives when every replica is up
             await asyncio.to_thread(sys.stdin.readline)
-        while True:
+        while not stopping.is_set():
             if loop.time() - checked >= CONTENT_CHECK_EVERY:
                 checked = loop.time()
                 await asyncio.to_thread(habitat.content.refresh_from_database)
@@ -89,6 +101,7 @@ async def run(args: argparse.Namespace) -> int:
             if args.exit_when_idle and dispatcher.leadership.leader and not sent:
                 return 0
             await asyncio.sleep(0.05)
+        return 0
     finally:
         await asyncio.to_thread(reminders.close)
         await bot.shutdown()
@@ -96,7 +109,7 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(level=logging.WARNING)  # until the settings are read
     return asyncio.run(run(parser().parse_args()))
 
 

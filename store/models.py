@@ -106,6 +106,17 @@ class SearchMiss(SQLModel, table=True):
     last_at: dt.datetime = Field(sa_column=utc_column())
 
 
+class GroupSetting(SQLModel, table=True):
+    """Group mode of a group chat: on, the bot answers identifiers mentioned in the group."""
+
+    __tablename__ = "group_setting"
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    enabled: bool = False
+    changed_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    changed_at: dt.datetime = Field(sa_column=utc_column())
+
+
 class SearchQuery(SQLModel, table=True):
     """A search too long for its paging buttons, named there by a key: any replica reads it back."""
 

@@ -294,6 +294,8 @@ class FakeBotApi:
         self._faults: list[_Fault] = []
         self._delays: list[_Delay] = []
         self._blocked: set[int | str] = set()
+        #: Group administrators per chat, for getChatMember (everyone else is a plain member).
+        self.chat_admins: dict[int, set[int]] = {}
         self._unknown: set[int | str] = set()
         self._send_times: list[float] = []
         self._file_seq = 0
@@ -324,6 +326,7 @@ class FakeBotApi:
             "sendchataction": self._send_chat_action,
             "getfile": self._get_file,
             "getchat": self._get_chat,
+            "getchatmember": self._get_chat_member,
             "deletemessage": self._delete_message,
             "close": self._true,
             "logout": self._true,
@@ -1304,6 +1307,21 @@ class FakeBotApi:
             "file_size": len(stored.data),
             "file_path": stored.path,
         }
+
+    async def _get_chat_member(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._require_chat(params)
+        user_id = int(params["user_id"])
+        admin = isinstance(chat, int) and user_id in self.chat_admins.get(chat, set())
+        member: dict[str, Any] = {"status": "administrator" if admin else "member",
+                                  "user": self._user(user_id, None, None)}
+        if admin:
+            member.update({
+                "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True, "can_delete_messages": True,
+                "can_manage_video_chats": True, "can_restrict_members": True, "can_promote_members": False,
+                "can_change_info": True, "can_invite_users": True, "can_post_stories": False,
+                "can_edit_stories": False, "can_delete_stories": False,
+            })
+        return member
 
     async def _get_chat(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._chat(self._require_chat(params))

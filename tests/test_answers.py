@@ -117,3 +117,24 @@ def test_inline_mode_shows_the_answer_first(services: Habitat) -> None:
     assert "para. 31" in plain_text(items[0].text)
     assert_telegram_html(items[0].text)
     assert not services.search.inline("<b>x</b>", Asker(user_id=5, lang="zh"))
+
+
+def test_a_fact_about_a_neighbour_is_never_given_for_the_entry_asked_about(services: Habitat) -> None:
+    # The sources name no President of WUF12 and count no participants at HA.1: no answer line,
+    # though other sessions' presidents and participants are close by in the results.
+    assert answer(services, "Who is the president of WUF12?", EN) == ""
+    assert answer(services, "How many participants attended HA.1?", EN) == ""
+
+
+def test_still_already_and_last_on_the_clock(services: Habitat, clock: FixedClock) -> None:
+    clock.set(dt.datetime(2024, 10, 1, 5, tzinfo=dt.UTC))
+    assert "will be held in Cairo" in answer(services, "Has WUF12 already taken place?", EN)
+    said = answer(services, "When was the last World Cities Day?", EN)
+    assert "last 31 October 2023" in said
+    said = answer(services, "Is Michal Mlynár still acting Executive Director?", EN)
+    assert "That term ended on 11 August 2024." in said
+    said = answer(services, "Who is the Executive Director of UN-Habitat?", EN)
+    assert "Anacláudia Rossbach" in said and "para. 2" in said
+    clock.set(dt.datetime(2024, 3, 1, 5, tzinfo=dt.UTC))
+    said = answer(services, "人居署现任执行主任是谁", EN)
+    assert said.startswith("2024年3月1日的人居署执行主任：米哈尔·姆利纳日"), said

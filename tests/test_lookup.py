@@ -199,3 +199,16 @@ def test_a_part_that_fits_several_entries_offers_them(services: Habitat) -> None
     reply = ask(services, "/session executive board 2025", EN)[0]
     offered = {b.data for row in reply.buttons for b in row}
     assert {"e:EB.2025-03", "e:EB.2025-11"} <= offered
+
+
+def test_agenda_lists_items_with_document_buttons(services: Habitat) -> None:
+    [agenda] = services.router.command("agenda", "HA.1", EN)
+    assert "Agenda of First session" in agenda.text and "Election of officers" in agenda.text
+    data = [b.data for row in agenda.buttons for b in row]
+    assert "e:doc-HSP/HA/1/1" in data
+    [card] = services.router.command("session", "HA.1", EN)
+    assert "ag:HA.1" in [b.data for row in card.buttons for b in row]
+    [pressed] = services.router.callback("ag:HA.1", EN)
+    assert pressed.text == agenda.text
+    [none] = services.router.command("agenda", "WUF12", EN)
+    assert "no agenda" in none.text

@@ -112,3 +112,12 @@ async def test_python_m_bot_with_a_token_long_polls_and_stops_cleanly(loaded_sql
             _out, err = await asyncio.wait_for(process.communicate(), 60)
         assert process.returncode == 0, err.decode()[-2000:]
         assert b"Traceback" not in err
+
+
+async def test_agenda_of_a_session_with_its_documents(telegram: TelegramHarness) -> None:
+    [agenda] = await telegram.ask("/agenda HA.1", chat_id=2101, language_code="zh")
+    assert_telegram_html(agenda["text"])
+    assert "议程" in visible(agenda) and "HSP/HA/1/1" in visible(agenda)
+    [document] = await telegram.press("e:doc-HSP/HA/1/1", chat_id=2101)
+    assert "HSP/HA/1/1" in visible(document)
+    assert telegram.server.errors == []

@@ -86,6 +86,22 @@ class EntryButton(ButtonData):
 
 
 @dataclass(frozen=True)
+class AgendaButton(ButtonData):
+    """Show a session's agenda and the documents under each item."""
+
+    prefix: ClassVar[str] = "ag"
+    linkable: ClassVar[bool] = True
+    entry_id: str
+
+    def body(self) -> str:
+        return self.entry_id
+
+    @classmethod
+    def read(cls, body: str) -> AgendaButton:
+        return cls(_matching(_ENTRY_ID, body, "an entry id"))
+
+
+@dataclass(frozen=True)
 class ParagraphButton(ButtonData):
     """Show a source paragraph whole."""
 
@@ -274,7 +290,8 @@ class SnoozeButton(ButtonData):
 
 KINDS: dict[str, type[ButtonData]] = {
     cls.prefix: cls
-    for cls in (EntryButton, ParagraphButton, LanguageButton, UpcomingButton, CommandButton, SuggestedCommand, SearchPage,
+    for cls in (EntryButton, AgendaButton, ParagraphButton, LanguageButton, UpcomingButton, CommandButton,
+                SuggestedCommand, SearchPage,
                 BroadcastButton, SubscribeButton, UnsubscribeButton, SnoozeButton)
 }
 

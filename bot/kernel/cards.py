@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.kernel.callbacks import EntryButton, ParagraphButton, SubscribeButton
+from bot.kernel.callbacks import AgendaButton, EntryButton, ParagraphButton, SubscribeButton
 from bot.kernel.dates import date_range, until
 from bot.kernel.i18n import gettext_for
 from bot.kernel.occurrences import last_occurrence, next_occurrence
@@ -134,6 +134,8 @@ def entry_reply(entry: Entry, catalog: Catalog, now: dt.datetime, lang: str, *, 
     buttons: list[Button] = []
     if entry.kind in FOLLOWABLE and (entry.dates or entry.recurrence):
         buttons.append(Button(f"🔔 {_('Subscribe')}", data=SubscribeButton(entry.id).pack()))  # the reminders area
+    if entry.agenda is not None and entry.agenda.items:
+        buttons.append(Button(f"📋 {_('Agenda')}", data=AgendaButton(entry.id).pack()))
     for related_id in entry.related[:MAX_RELATED_BUTTONS]:
         related = catalog.entries.get(related_id)
         if related is not None:

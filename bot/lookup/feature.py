@@ -10,7 +10,14 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from bot.kernel.callbacks import CommandButton, EntryButton, LanguageButton, ParagraphButton, UpcomingButton
+from bot.kernel.callbacks import (
+    AgendaButton,
+    CommandButton,
+    EntryButton,
+    LanguageButton,
+    ParagraphButton,
+    UpcomingButton,
+)
 from bot.kernel.cards import choice_reply, entry_reply, paragraph_reply, short_label
 from bot.kernel.clock import Clock
 from bot.kernel.content import ContentService
@@ -19,12 +26,16 @@ from bot.kernel.i18n import gettext_for, t
 from bot.kernel.occurrences import upcoming
 from bot.kernel.reply import Button, Reply, esc, rows
 from bot.kernel.router import MAX_QUERY, Asker, Command, Feature, Handler, too_long
+from bot.lookup.agenda import agenda_reply
 from store.catalog import Ambiguous, Catalog, Found, NotFound
 from store.kinds import LOOKUPS, LookupSpec
 from store.normalize import parse_identifier
 from store.schema import Kind
 
 log = logging.getLogger(__name__)
+
+#: What /agenda looks among: sessions and meetings.
+SESSION_KINDS = frozenset({Kind.SESSION, Kind.MEETING})
 
 #: Plain words that mean a command (a delegate types "help" or "帮助" without the slash).
 PLAIN_COMMANDS: dict[str, str] = {
@@ -71,6 +82,7 @@ class LookupFeature:
                      for spec in LOOKUPS]
         commands += [
             Command("upcoming", self.upcoming, lambda lang: t(lang, "the next milestones"), shows=True),
+            Command("agenda", self.agenda, lambda lang: t(lang, "a session's agenda: /agenda HA.1"), shows=True),
             Command("lang", self.lang, lambda lang: n(lang)("language: /lang zh or /lang en"), shows=False),
         ]
         return Feature(
@@ -78,6 +90,7 @@ class LookupFeature:
             commands=commands,
             buttons={
                 EntryButton: self._entry_button,
+                AgendaButton: lambda button, who: self.agenda(button.entry_id, who),
                 ParagraphButton: self._paragraph_button,
                 LanguageButton: lambda button, who: self.lang(button.lang, who),
                 UpcomingButton: lambda button, who: self.upcoming("", who),
@@ -190,6 +203,25 @@ class LookupFeature:
             lines.append(f"• <b>{span}</b> — {esc(entry.names.get(who.lang))}{place} ({distance})")
             buttons.append(Button(short_label(entry, who.lang), data=EntryButton(entry.id).pack()))
         return [Reply("\n".join(lines), rows(buttons[:8]))]
+
+    def agenda(self, args: str, who: Asker) -> list[Reply]:
+        """``/agenda HA.1``: the items the sources give and the documents under each."""
+        _ = gettext_for(who.lang)
+        with_agenda = [e for e in self.catalog.entries.values() if e.agenda is not None]
+        if not args:
+            examples = [e.id for e in with_agenda][:3]
+            lines = [_("Usage: /%(name)s followed by an identifier, for example:") % {"name": "agenda"}]
+            lines += [f"• <code>/agenda {esc(x)}</code>" for x in examples]
+            buttons = [Button(f"/agenda {x}", data=CommandButton("agenda", x).pack()) for x in examples]
+            return [Reply("\n".join(lines), rows(buttons))]
+        if len(args) > MAX_QUERY:
+            return [too_long(who)]
+        resolution = self.catalog.resolve(args, SESSION_KINDS)
+        if isinstance(resolution, Found):
+            return [agenda_reply(resolution.entry, self.catalog, who.lang)]
+        if isinstance(resolution, Ambiguous):
+            return [choice_reply(_("Several entries match “%(q)s”:") % {"q": esc(args)}, resolution.entries, who.lang)]
+        return self._not_found(args, resolution, who, SESSION_KINDS)
 
     # -- buttons -------------------------------------------------------------------------------
 

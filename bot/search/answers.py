@@ -112,9 +112,11 @@ class Answers:
                 return found
         if question.ask in (Ask.WHAT, Ask.OUTCOME):
             return None  # without an entry, "what is X" is what the result list is for
-        floor = FLOOR_NAMED if primary is not None else FLOOR_OPEN
-        found_sentence = best(question, terms, self._searched(catalog, results, lang), floor=floor,
-                              strict=primary is None)
+        candidates = self._searched(catalog, results, lang)
+        if primary is not None:  # about the entry asked about, or nothing: never a neighbour's fact
+            names = _names_of(primary, catalog)
+            candidates = (c for c in candidates if any(n in fold(c.text) for n in names))
+        found_sentence = best(question, terms, candidates, floor=FLOOR_OPEN, strict=True)
         return self._quoted(found_sentence, catalog, lang) if found_sentence else None
 
     # -- about one entry --------------------------------------------------------------------------
@@ -130,7 +132,7 @@ class Answers:
         if ask in (Ask.WHO, Ask.WHAT) and entry.kind is Kind.PERSON and entry.summary is not None:
             return self._cited(phrasing.labelled(entry, _lead(entry.summary.get(lang)), lang), entry, catalog, lang, [])
         if ask in (Ask.WHEN, Ask.WHERE) and entry.recurrence is not None and ask is Ask.WHEN:
-            line = phrasing.yearly(entry, now, lang)
+            line = phrasing.yearly(entry, now, lang, last=question.time is Time.LAST)
             if line:
                 return self._cited(line, entry, catalog, lang, _rule_needles(entry))
         if ask in (Ask.WHEN, Ask.WHERE) and entry.dates is not None and (ask is Ask.WHEN or entry.place):
@@ -285,6 +287,10 @@ class Answers:
         matching = [e for e in catalog.entries.values() if series.member(e) and e.dates is not None
                     and e.dates.start.year == question.year
                     and (question.month is None or question.month in (e.dates.start.month, (e.dates.end or e.dates.start).month))]
+        nth = _ORDINAL.search(question.folded)
+        if nth is not None:  # "the Board's second session of 2024", "2024 年第二次会议"
+            number = int(nth.group(1) or nth.group(2))
+            matching = [e for e in matching if e.number_in_year == number] or matching
         if not matching:
             label = series.label[0] if lang == "zh" else series.label[1]
             return Answer(_("The sources name no %(series)s in that period.") % {"series": label})
@@ -324,6 +330,7 @@ class Answers:
 
 # -- helpers ---------------------------------------------------------------------------------------
 
+_ORDINAL = re.compile(r"\b(\d) (?:session|meeting)\b|第\s*(\d)\s*(?:次|届)")
 _LEAD_SPLIT = re.compile(r"(?<=[。；])|(?<=[.;])\s+(?=[A-Z“\"(])")
 
 

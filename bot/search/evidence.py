@@ -218,12 +218,39 @@ def clip(sentence: str, question: Question) -> str:
     """A long sentence cut to MAX_QUOTE characters around what it states."""
     if len(sentence) <= MAX_QUOTE:
         return sentence
+    middle, stated_end = _where_stated(sentence, question)
+    start = max(0, min(middle - MAX_QUOTE // 3, len(sentence) - MAX_QUOTE))
+    end = min(len(sentence), start + MAX_QUOTE)
+    if start > 0:  # begin at a clause or a word, never inside one
+        breaks = [m.end() for m in _BREAK.finditer(sentence, max(0, start - 40), start + 1)]
+        start = breaks[-1] if breaks else start
+    if end < len(sentence):
+        breaks = [m.start() for m in _BREAK.finditer(sentence, max(start, end - 40), end)]
+        end = breaks[-1] if breaks and breaks[-1] >= stated_end else end
+    text = sentence[start:end].strip()
+    return ("…" if start > 0 else "") + text + ("…" if end < len(sentence) else "")
+
+
+_BREAK = re.compile(r"[，；、,;:：]\s*|\s+")
+
+
+def _where_stated(sentence: str, question: Question) -> tuple[int, int]:
+    """Where in the sentence the asked thing stands (its span): the counted thing with its number,
+    a role word, a date."""
+    folded = sentence.lower()
+    found: re.Match[str] | None = None
+    if question.ask is Ask.COUNT and question.counted:
+        for form in question.counted:
+            found = re.search(rf"\d[\d,  ]*\s*(?:多)?\s*(?:个|项|名|位|份|次|家|座|届)?\s*[^\d，。；,.;]{{0,12}}{re.escape(form)}", folded)
+            if found:
+                return found.span()
+    if question.ask is Ask.WHO and question.role in ROLE_WORDS:
+        found = ROLE_WORDS[question.role].search(folded)
+        if found:
+            return found.span()
     pattern = _EVIDENCE.get(question.ask)
     found = pattern.search(sentence) if pattern is not None else None
-    middle = found.start() if found else 0
-    start = max(0, min(middle - MAX_QUOTE // 3, len(sentence) - MAX_QUOTE))
-    text = sentence[start : start + MAX_QUOTE]
-    return ("…" if start > 0 else "") + text + ("…" if start + MAX_QUOTE < len(sentence) else "")
+    return found.span() if found else (0, 0)
 
 
 def numbers(text: str) -> set[str]:

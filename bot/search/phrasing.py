@@ -92,18 +92,22 @@ def when_where(entry: Entry, now: dt.datetime, lang: str) -> str | None:
     return line
 
 
-def yearly(entry: Entry, now: dt.datetime, lang: str) -> str | None:
-    """"World Cities Day: 31 October every year; next on 31 October 2024 (in 30 days)."""
+def yearly(entry: Entry, now: dt.datetime, lang: str, *, last: bool = False) -> str | None:
+    """"World Cities Day: 31 October every year; next on 31 October 2024 (in 30 days)." — or the
+    last time, when that is asked."""
     _ = gettext_for(lang)
     if entry.recurrence is None:
         return None
     rule = describe_rule(entry.recurrence.rrule, entry.recurrence.ends, lang)
-    occurrence = next_occurrence(entry, now)
+    occurrence = last_occurrence(entry, now) if last else next_occurrence(entry, now)
     if occurrence is None:
         return None
     values = {"name": name(entry, lang), "rule": rule or "",
               "date": date_range(occurrence.first_day, occurrence.last_day, lang),
               "distance": until(now, occurrence.starts_at, occurrence.ends_at, lang)}
+    if last:
+        return (_("%(name)s: %(rule)s; last %(date)s (%(distance)s).") if rule
+                else _("%(name)s: every year; last %(date)s (%(distance)s).")) % values
     if rule:
         return _("%(name)s: %(rule)s; next %(date)s (%(distance)s).") % values
     return _("%(name)s: every year; next %(date)s (%(distance)s).") % values
