@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in maintenance.COMMANDS:
             return maintenance.run(args, settings, clock)
         if args.command == "ask" or args.console or not settings.telegram_bot_token:
-            habitat = build(settings, clock)
+            # The console and ``ask`` serve no HTTP: /calendar there gives the calendar as a file.
+            habitat = build(settings.model_copy(update={"public_url": None}), clock)
             if args.command == "ask":
                 return ask(habitat, args.text, args.lang, args.jsonl)
             stop_jobs = start_background_jobs(habitat, write=lambda text: (sys.stdout.write(text), sys.stdout.flush()))

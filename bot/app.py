@@ -31,6 +31,7 @@ from bot.search.area import SearchArea, index_directory
 from bot.search.memory import SearchMemory
 from bot.settings import WEBHOOK_DEFAULT_PORT, Settings
 from handlers.admin import AdminHandlers
+from handlers.calendar import add_calendar_routes
 from handlers.common import App, BotContext, install_asker
 from handlers.errors import ErrorHandler
 from handlers.groups import GroupHandlers
@@ -44,6 +45,7 @@ from handlers.sender import TelegramSender
 from handlers.serve import Webhook, build_server, run
 from handlers.updates import ChatOrderedUpdateProcessor, FloodGate
 from reminders.area import RemindersArea
+from reminders.calendar import CalendarArea
 from reminders.dispatcher import Pacer, Sender
 from reminders.service import Reminders
 from store.db import session_scope
@@ -73,6 +75,7 @@ class Habitat:
     search: SearchArea
     subscriptions: RemindersArea
     admin: AdminArea
+    calendar: CalendarArea
     groups: GroupMode
     #: Periodic work of the features and the kernel (reminder jobs are added with a sender).
     jobs: list[Job] = field(default_factory=list)
@@ -120,18 +123,21 @@ def wire(settings: Settings, clock: Clock, engine: Engine, content: ContentServi
     search = SearchArea(content, clock, index, remember_miss, SearchMemory(engine, clock), queries=StoredQueries(engine))
     subscriptions = RemindersArea(engine, content, clock, default_timezone=settings.default_timezone)
     admin = AdminArea(engine, content, clock, content_dir=settings.content_dir, admin_ids=settings.admin_ids)
+    calendar = CalendarArea(engine, content, clock, public_url=settings.public_url,
+                            default_timezone=settings.default_timezone, default_language=settings.default_language)
 
     groups = GroupMode(engine, content, clock)
     # Order matters for plain text: an identifier is looked up before anything is searched.
-    for feature in (lookup.feature(), subscriptions.feature(), search.feature(), admin.feature(), groups.feature()):
+    for feature in (lookup.feature(), subscriptions.feature(), calendar.feature(), search.feature(), admin.feature(),
+                    groups.feature()):
         router.include(feature)
         for listener in feature.on_content_change:
             content.subscribe(listener)
     jobs = [job for feature in router.features for job in feature.jobs]
     jobs.append(Job("content-version", CONTENT_CHECK_SECONDS, content.refresh_from_database,
                     first=CONTENT_CHECK_SECONDS))
-    return Habitat(settings, clock, engine, content, askers, router, lookup, search, subscriptions, admin, groups,
-                   jobs)
+    return Habitat(settings, clock, engine, content, askers, router, lookup, search, subscriptions, admin, calendar,
+                   groups, jobs)
 
 
 # -- Telegram ------------------------------------------------------------------------------------
@@ -235,14 +241,22 @@ def flood_notice(app_ref: dict[str, App], default_language: str) -> Callable[[Up
 
 
 def http_server(settings: Settings, app: App, *, webhook: Webhook | None = None) -> HttpServer | None:
-    """The HTTP server: always in webhook mode, in polling mode when HTTP_PORT is set.
+    """The HTTP server: always in webhook mode; in polling mode when HTTP_PORT or PUBLIC_URL is set
+    (PUBLIC_URL promises users addresses on this bot: their calendar feeds).
 
     Routes a feature serves over HTTP are added here (``server.add_route``), before it starts.
     """
-    if settings.http_port is None and webhook is None:
+    if settings.http_port is None and webhook is None and settings.public_url is None:
         return None
     port = WEBHOOK_DEFAULT_PORT if settings.http_port is None else settings.http_port
-    return build_server(app, settings.http_host, port, webhook=webhook)
+    server = build_server(app, settings.http_host, port, webhook=webhook)
+
+    def calendars() -> CalendarArea | None:
+        built = app.bot_data.get("habitat")  # set in post_init, after the server may have started
+        return built.calendar if isinstance(built, Habitat) else None
+
+    add_calendar_routes(server, calendars)
+    return server
 
 
 def stop_sending(app: App) -> None:

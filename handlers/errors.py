@@ -50,7 +50,8 @@ class ErrorHandler:
         error = context.error
         if isinstance(error, Forbidden | NetworkError) and not isinstance(error, BadRequest):
             # A blocked user, a dropped connection, a timeout: one line, nobody to tell.
-            log.warning("update not answered: %s: %s", type(error).__name__, error)
+            where = f"update {update.update_id} not answered" if isinstance(update, Update) else "polling"
+            log.warning("%s: %s: %s", where, type(error).__name__, error)
             return
         log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=error)
         if isinstance(update, Update) and update.effective_chat is not None:

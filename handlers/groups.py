@@ -101,6 +101,6 @@ class GroupHandlers:
         # replies to the bot reach on_group_text only (replies to the bot go to the generic handler).
         return [
             MessageHandler(filters.Regex(re.compile(r"^[/／]groupmode\b", re.IGNORECASE)), self.on_groupmode),
-            MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND & ~filters.REPLY,
-                           self.on_group_text),
+            MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND & ~filters.REPLY
+                           & ~filters.Regex(r"^／"), self.on_group_text),  # ／help is a command too
         ]

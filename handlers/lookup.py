@@ -14,7 +14,7 @@ from bot.kernel.reply import Reply
 from bot.kernel.router import Asker, Router
 from handlers.common import BotContext, send_replies
 
-COMMAND = re.compile(r"^[/／]([^\s@]+)(?:@(\S+))?\s*(.*)$", re.DOTALL)
+COMMAND = re.compile(r"^[/／]([^\s@]+)(?:@([A-Za-z0-9_]+))?\s*(.*)$", re.DOTALL)
 
 
 class MessageHandlers:

@@ -95,3 +95,15 @@ class PlannerState(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=40)
     planned_until: dt.datetime = Field(sa_column=utc_column())
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A user's secret calendar feed address, kept only as the SHA-256 of its token: a copy of the
+    database gives nobody a working address, and /calendar reset replaces the hash (revoking it)."""
+
+    __tablename__ = "calendar_feed"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    token_hash: str = Field(max_length=64, unique=True, index=True)  # hex SHA-256 of the token in the URL
+    language: str = Field(default="zh", max_length=5)  # of the user when the address was issued
+    created_at: dt.datetime = Field(sa_column=utc_column())

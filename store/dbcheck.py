@@ -74,7 +74,7 @@ def _intact(engine: Engine) -> None:
     with engine.connect() as connection:
         found = [row[0] for row in connection.execute(text("PRAGMA quick_check"))]
     if found != ["ok"]:
-        first = " ".join(str(found[0]).split()) if found else "no answer"  # a finding may span lines
+        first = " ".join(str(found[0]).split()) if found else "no answer"  # SQLite's report can span lines
         raise DatabaseProblem(f"the file is corrupt ({first}); restore it from a backup")
 
 

@@ -43,3 +43,15 @@ async def test_a_misspelt_command_runs_the_closest(telegram: TelegramHarness) ->
     assert "Did you mean /forget" in visible(offer)
     assert_callback_data(offer["reply_markup"])
     assert telegram.server.errors == []
+
+
+async def test_inline_mode_shows_the_answer_as_its_first_result(telegram: TelegramHarness) -> None:
+    await asyncio.to_thread(telegram.services.search.service.index)
+    telegram.server.inline_query(6004, "人居大会第二届会议通过了多少项决议", language_code="en")
+    [call] = await telegram.server.wait_for("answerInlineQuery", count=1)
+    first = call["results"][0]
+    assert first["title"].startswith("💡") and "10 项决议" in first["title"]
+    text = first["input_message_content"]["message_text"]
+    assert_telegram_html(text)
+    assert "第 7 段" in parse_telegram_html(text)[0]
+    assert telegram.server.errors == []

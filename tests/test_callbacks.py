@@ -13,6 +13,7 @@ from bot.kernel.callbacks import (
     BadButton,
     BroadcastButton,
     ButtonData,
+    CalendarButton,
     CommandButton,
     EntryButton,
     LanguageButton,
@@ -44,6 +45,7 @@ BUTTONS = st.one_of(
     st.one_of(ENTRY_IDS, st.just("all"), st.from_regex(r"cat-[a-z0-9][a-z0-9-]{0,20}", fullmatch=True)).map(SubscribeButton),
     NUMBERS.map(UnsubscribeButton),
     NUMBERS.map(SnoozeButton),
+    st.just(CalendarButton("reset")),
     st.builds(SearchPage, st.integers(0, 10_000), st.text(min_size=1, max_size=40).filter(str.strip)),
 )
 ZH = Asker(user_id=9100, lang="zh", chat_id=9100)
@@ -72,7 +74,7 @@ def test_any_text_parses_to_a_button_or_is_refused(data: str) -> None:
 
 @pytest.mark.parametrize("data", [
     "uns:²", "snz:99999999999999999999999", "s:²:q:x", "s:1:k:zz", "s:1:", "bc:go:²", "bc:boom:1", "lang:fr",
-    "up:x", "p:doc:¹", "e:", "e:<b>", "sub:cat-<b>", "x:FORGET", "", ":", "nope:1", "e" * 65,
+    "up:x", "cal:", "cal:drop", "p:doc:¹", "e:", "e:<b>", "sub:cat-<b>", "x:FORGET", "", ":", "nope:1", "e" * 65,
 ])
 def test_forged_button_data_is_refused(data: str) -> None:
     with pytest.raises(BadButton):

@@ -223,12 +223,12 @@ async def test_a_colleague_can_add_a_route_to_the_same_server(loaded_sqlite_url:
         async def feed(request: web.Request) -> web.Response:
             return web.Response(text=f"BEGIN:VCALENDAR {request.match_info['token']}")
 
-        web_server.add_route("GET", "/calendar/{token}.ics", feed)
+        web_server.add_route("GET", "/colleague/{token}.ics", feed)  # /calendar/ is the feeds' own
         stop = asyncio.Event()
         task = asyncio.create_task(serve(app, server=web_server, stop=stop))
         try:
             await server.wait_for("deleteWebhook", timeout=30)
-            async with http.get(f"http://127.0.0.1:{port}/calendar/abc.ics") as response:
+            async with http.get(f"http://127.0.0.1:{port}/colleague/abc.ics") as response:
                 assert response.status == 200 and await response.text() == "BEGIN:VCALENDAR abc"
         finally:
             stop.set()

@@ -288,11 +288,28 @@ class SnoozeButton(ButtonData):
         return cls(_number(body))
 
 
+@dataclass(frozen=True)
+class CalendarButton(ButtonData):
+    """Act on the user's calendar feed: ``reset`` gives a new address and revokes the old one."""
+
+    prefix: ClassVar[str] = "cal"
+    action: str
+
+    def body(self) -> str:
+        return self.action
+
+    @classmethod
+    def read(cls, body: str) -> CalendarButton:
+        if body != "reset":
+            raise BadButton(f"unknown calendar action {body[:10]!r}")
+        return cls(body)
+
+
 KINDS: dict[str, type[ButtonData]] = {
     cls.prefix: cls
     for cls in (EntryButton, AgendaButton, ParagraphButton, LanguageButton, UpcomingButton, CommandButton,
                 SuggestedCommand, SearchPage,
-                BroadcastButton, SubscribeButton, UnsubscribeButton, SnoozeButton)
+                BroadcastButton, SubscribeButton, UnsubscribeButton, SnoozeButton, CalendarButton)
 }
 
 

@@ -8,10 +8,11 @@ A sentence is only ever quoted, never rewritten, so what the bot says is what a 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.search.question import Ask, Question
+from bot.search.terms import Terms
 from store.normalize import fold
 
 MAX_QUOTE = 180  # characters of a quoted sentence; a longer one is cut around what it states
@@ -138,33 +139,6 @@ def _counted_near_number(folded: str, counted: Iterable[str]) -> bool:
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-@dataclass(frozen=True)
-class Terms:
-    """A question's words, weighted: Chinese words (typed or translated) found as they are, and
-    English stems found as themselves or through the Chinese words the dictionary glosses them with."""
-
-    words: dict[str, float]
-    find: Callable[[str, str], bool]  # (stem, folded text) → whether the text holds the stem
-    stem_weights: dict[str, float]
-    #: Words and stems few texts hold, in groups of alternatives (自愿地方评估 / 自愿地方审查): what
-    #: tells one statement from its neighbours. A question that names no entry needs each group.
-    rare: tuple[frozenset[str], ...] = ()
-
-    def without(self, drop_word: Callable[[str], bool], drop_stem: Callable[[str], bool]) -> Terms:
-        words = {w: v for w, v in self.words.items() if not drop_word(w)}
-        kept = {s: v for s, v in self.stem_weights.items() if not drop_stem(s)}
-        if not words and not kept:
-            return self
-        rare = tuple(g for g in (frozenset(t for t in group if t in words or t in kept) for group in self.rare) if g)
-        return Terms(words, self.find, kept, rare)
-
-    def holds_rare(self, text: str) -> bool:
-        """Whether ``text`` holds one term of every rare group."""
-        folded = fold(text)
-        return all(any(t in folded if t in self.words else self.find(t, folded) for t in group)
-                   for group in self.rare)
 
 
 def coverage(terms: Terms, text: str) -> float:
