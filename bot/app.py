@@ -121,7 +121,8 @@ def wire(settings: Settings, clock: Clock, engine: Engine, content: ContentServi
                           index_directory(settings.database_url, settings.search_index_dir),
                           read_terms(Path(settings.content_dir) / "terms.txt"))
     search = SearchArea(content, clock, index, remember_miss, SearchMemory(engine, clock), queries=StoredQueries(engine))
-    subscriptions = RemindersArea(engine, content, clock, default_timezone=settings.default_timezone)
+    subscriptions = RemindersArea(engine, content, clock, default_timezone=settings.default_timezone,
+                                  forget_key=(settings.telegram_bot_token or "habitat-assistant").encode())
     admin = AdminArea(engine, content, clock, content_dir=settings.content_dir, admin_ids=settings.admin_ids)
     calendar = CalendarArea(engine, content, clock, public_url=settings.public_url,
                             default_timezone=settings.default_timezone, default_language=settings.default_language)

@@ -39,6 +39,7 @@ from bot.kernel.occurrences import (
 from bot.kernel.reply import Attachment, Button, Reply, esc, rows
 from bot.kernel.router import Asker, Command, Feature, stale
 from reminders import ics
+from reminders.forget import ForgetButton
 from reminders.leadtimes import check_leads, refusal, split_leads
 from reminders.models import PENDING, Delivery, DigestSetting, Subscription
 from reminders.planner import AHEAD, FOLLOWABLE, change_payload, entries_for, followable, plan, plan_digests
@@ -59,7 +60,7 @@ from store.catalog import Ambiguous, Catalog, Found
 from store.db import session_scope
 from store.normalize import fold
 from store.schema import Entry
-from store.users import ensure_user, set_timezone
+from store.users import ensure_user, pseudonym, set_timezone
 
 log = logging.getLogger(__name__)
 
@@ -103,11 +104,13 @@ def category_label(category: str, lang: str) -> str:
 class RemindersArea:
     """Commands and buttons of the reminders area, wired by the composition root (``bot.app``)."""
 
-    def __init__(self, engine: Engine, content: ContentService, clock: Clock, *, default_timezone: str) -> None:
+    def __init__(self, engine: Engine, content: ContentService, clock: Clock, *, default_timezone: str,
+                 forget_key: bytes = b"habitat-assistant") -> None:
         self.engine = engine
         self.content = content
         self.clock = clock
         self.default_timezone = default_timezone
+        self.forget_key = forget_key  # keys the pseudonym that replaces a forgotten user's id in the audit
 
     @property
     def catalog(self) -> Catalog:
@@ -135,6 +138,7 @@ class RemindersArea:
                 SubscribeButton: self._subscribe_button,
                 UnsubscribeButton: self._unsubscribe_button,
                 SnoozeButton: self._snooze_button,
+                ForgetButton: self._forget_button,
             },
             links={SubscribeButton: self._subscribe_offer},
             on_content_change=[self.on_content_change],
@@ -532,12 +536,27 @@ class RemindersArea:
     # -- /forget ------------------------------------------------------------------------------------
 
     def forget(self, args: str, who: Asker) -> list[Reply]:
-        """Delete every row about this user in every table: subscriptions, outbox, settings, profile."""
+        """Ask before deleting what is stored about this user; only the button deletes."""
         _ = gettext_for(who.lang)
         if who.user_id is None:
             return [Reply(_("Reminders need a chat with the bot."))]
+        text = _("This deletes everything I stored about you: subscriptions, reminders, digest, calendar address, "
+                 "language and time zone. Records of admin actions stay, with a pseudonym instead of your id. "
+                 "Delete everything?")
+        buttons = [Button("🗑 " + _("Delete everything"), data=ForgetButton("go", who.user_id).pack()),
+                   Button(_("Keep my data"), data=ForgetButton("no", who.user_id).pack())]
+        return [Reply(text, rows(buttons))]
+
+    def _forget_button(self, button: ForgetButton, who: Asker) -> list[Reply]:
+        """The confirmation of /forget, pressed by the person who asked."""
+        _ = gettext_for(who.lang)
+        if who.user_id is None or button.user_id != who.user_id:
+            return [Reply(_("This button is for the person who sent /forget; send /forget yourself."))]
+        if button.verb == "no":
+            return [Reply(_("Nothing was deleted."))]
         with session_scope(self.engine) as session:
-            deleted = forget_user(session=session, user_id=who.user_id)
+            deleted = forget_user(session=session, user_id=who.user_id,
+                                  pseudonym=pseudonym(who.user_id, self.forget_key))
         total = sum(deleted.values())
         n_ = ngettext_for(who.lang)
         return [Reply(n_(

@@ -132,20 +132,34 @@ def set_digest(*, session: Session, user_id: int, chat_id: int, enabled: bool, a
     return setting
 
 
-def forget_user(*, session: Session, user_id: int) -> dict[str, int]:
-    """Delete every row about ``user_id`` in every table the bot has, this area's and others'.
+def forget_user(*, session: Session, user_id: int, pseudonym: int) -> dict[str, int]:
+    """Delete the rows about ``user_id`` in every table the bot has, this area's and others'; keep
+    what records other people's business, with ``pseudonym`` in place of the user's id.
 
     Walks the whole metadata instead of a list of our own tables, so a table another area adds
-    later (with a ``user_id`` column, or a ``chat_id`` that is the user's private chat) is
-    covered too; ``bot_user`` is keyed by ``id``. Returns rows deleted per table.
+    later (with a ``user_id`` column, or a ``chat_id`` that is the user's private chat) is covered
+    too; ``bot_user`` is keyed by ``id``. A table may say otherwise in ``info["forget"]``:
+    ``keep`` (the admin list: rights are removed with /admin remove) and ``pseudonymize`` (columns
+    whose value is replaced, such as the audit's ``user_id``: the trail of what was done stays).
+    Rows in a group chat (a subscription someone made there) are the group's: kept, pseudonymized.
+    Returns the rows deleted per table.
     """
     deleted: dict[str, int] = {}
     for table in reversed(SQLModel.metadata.sorted_tables):
+        rule = table.info.get("forget", {})
+        for name in rule.get("pseudonymize", ()):
+            session.execute(update(table).where(table.c[name] == user_id).values({name: pseudonym}))
+        if rule.get("keep") or rule.get("pseudonymize"):
+            continue
         conditions = []
-        if "user_id" in table.c:
-            conditions.append(table.c.user_id == user_id)
-        if "chat_id" in table.c:
+        if "user_id" in table.c and "chat_id" in table.c:
             conditions.append(table.c.chat_id == user_id)  # the private chat has the user's id
+            session.execute(update(table).where(table.c.user_id == user_id, table.c.chat_id != user_id)
+                            .values(user_id=pseudonym))
+        elif "user_id" in table.c:
+            conditions.append(table.c.user_id == user_id)
+        elif "chat_id" in table.c:
+            conditions.append(table.c.chat_id == user_id)
         if table.name == "bot_user":
             conditions.append(table.c.id == user_id)
         if not conditions:

@@ -19,6 +19,8 @@ class AdminUser(SQLModel, table=True):
     """An admin added with ``/admin add``; the ids in ``ADMIN_IDS`` are admins without a row."""
 
     __tablename__ = "admin_user"
+    #: /forget keeps admins (rights go with /admin remove); who added them becomes a pseudonym.
+    __table_args__ = {"info": {"forget": {"keep": True, "pseudonymize": ("added_by",)}}}
 
     user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     added_by: int = Field(sa_column=Column(BigInteger, nullable=False))
@@ -29,6 +31,8 @@ class AuditEntry(SQLModel, table=True):
     """One admin action or refused attempt: who, what, when and how it ended."""
 
     __tablename__ = "admin_audit"
+    #: /forget keeps the trail of admin actions and refused attempts, under a pseudonym.
+    __table_args__ = {"info": {"forget": {"pseudonymize": ("user_id",)}}}
 
     id: int | None = Field(default=None, primary_key=True)
     at: dt.datetime = Field(sa_column=utc_column())
@@ -55,6 +59,7 @@ class Broadcast(SQLModel, table=True):
     """A ``/broadcast`` text waiting for confirmation, being sent, or done (with its counts)."""
 
     __tablename__ = "admin_broadcast"
+    __table_args__ = {"info": {"forget": {"pseudonymize": ("created_by",)}}}
 
     id: int | None = Field(default=None, primary_key=True)
     created_by: int = Field(sa_column=Column(BigInteger, nullable=False))

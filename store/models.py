@@ -110,6 +110,8 @@ class GroupSetting(SQLModel, table=True):
     """Group mode of a group chat: on, the bot answers identifiers mentioned in the group."""
 
     __tablename__ = "group_setting"
+    #: The group's setting stays after /forget; who switched it becomes a pseudonym.
+    __table_args__ = {"info": {"forget": {"pseudonymize": ("changed_by",)}}}
 
     chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     enabled: bool = False

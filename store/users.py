@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 
 from sqlmodel import Session
 
@@ -44,3 +46,11 @@ def record_search_miss(*, session: Session, query: str, now: dt.datetime) -> Non
     row.count += 1
     row.last_at = now
     session.add(row)
+
+
+def pseudonym(user_id: int, key: bytes) -> int:
+    """A stable stand-in for a user id in records kept after /forget: the same user always gets the
+    same one (a pattern of attempts stays visible), negative so it is never a Telegram user, and
+    keyed so it cannot be turned back into the id without the key."""
+    digest = hmac.new(key, f"user:{user_id}".encode(), hashlib.sha256).digest()
+    return -1 - int.from_bytes(digest[:6], "big")

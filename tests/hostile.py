@@ -89,7 +89,8 @@ FORGED_BUTTONS = [
     "snz:99999999999999999999999", "snz:²", "snz:1", "e:", "e:" + "x" * 62, "e:HA.²", "e:../../x", "p::", "p:a:b:c",
     "p:HA.2:²", "lang:xx", "lang:", "up:junk", "x:forget", "x:reload", "x:admin add 1", "x:broadcast hi", "x:",
     "bc:go:1", "bc:no:1", "bc:go:²", "bc:go:99999999999999999999", "sub:cat-<b>", "sub:cat-", "sub:²", "sub:", ":", "",
-    " ", "\x00", "e:HA.2\x00", "%s", "{0}", "<b>", "lang:en:extra", "sub:all:extra", "e:HA.2",
+    " ", "\x00", "e:HA.2\x00", "%s", "{0}", "<b>", "lang:en:extra", "sub:all:extra", "e:HA.2", "forget:go:1",
+    "forget:go:²", "forget:no:", "forget:yes:600001",
 ]
 JUNK_OFFSETS = ["-1", "²", "99999999999999999999", "abc", "%s", "\x00", "1e9", " ", "０", "{0}", "<b>", "9" * 64]
 INLINE_QUERIES = ["", "HA.2", "<b>", "%s {0}", "²/⁷", "x" * 256, "\u200b", "城市" * 120]

@@ -206,7 +206,8 @@ async def test_forget_leaves_nothing_of_the_user_in_any_table(
     await run_until(services, dispatcher_for(services, bot), clock, dt.datetime(2024, 10, 6, tzinfo=UTC), dt.timedelta(days=1))
     [snooze_source] = [r for r in rows_of(engine) if r.user_id == uid and r.status == SENT][:1]
     services.router.callback(f"snz:{snooze_source.id}", who)
-    [done] = services.router.command("forget", "", who)
+    [ask] = services.router.command("forget", "", who)
+    [done] = services.router.callback(ask.buttons[0][0].data or "", who)  # /forget asks first
     assert "deleted everything" in done.text
 
     def mentions(value: int) -> list[str]:

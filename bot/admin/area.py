@@ -189,6 +189,13 @@ def _when(value: dt.datetime, zone: str) -> str:
     return _aware(value).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
+def _who(user_id: int | None, lang: str) -> str:
+    """An audit row's user: the id, or a pseudonym (negative) for a user who used /forget."""
+    if user_id is None or user_id >= 0:
+        return str(user_id)
+    return gettext_for(lang)("forgotten user %(tag)s") % {"tag": f"{-user_id:x}"[-8:]}
+
+
 def _duration(seconds: float, lang: str) -> str:
     """``2 days 3 hours 1 minute`` / ``2 天 3 小时 1 分钟`` (days only when there are any)."""
     n_ = ngettext_for(lang)
@@ -574,7 +581,7 @@ class AdminArea:
         for row in rows_:
             detail = row.detail if len(row.detail) <= 120 else row.detail[:119] + "…"
             lines.append(
-                f"• {_when(row.at, who.timezone)} · <code>{row.user_id}</code> · {esc(row.action)} · "
+                f"• {_when(row.at, who.timezone)} · <code>{_who(row.user_id, who.lang)}</code> · {esc(row.action)} · "
                 f"<b>{esc(row.result)}</b>" + (f" — {esc(detail)}" if detail else "")
             )
         return [Reply("\n".join(lines))]
