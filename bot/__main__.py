@@ -17,7 +17,7 @@ from telegram.error import TelegramError
 
 from bot import maintenance
 from bot.app import Habitat, build, run_telegram
-from bot.console import console_asker, render_plain, run_console, start_background_jobs
+from bot.console import ButtonPad, console_asker, render_plain, run_console, start_background_jobs
 from bot.kernel.clock import Clock, FixedClock, ScaledClock, SystemClock, parse_instant
 from bot.kernel.content import StartupError
 from bot.kernel.logging_setup import configure_logging
@@ -101,9 +101,11 @@ def main(argv: list[str] | None = None) -> int:
             habitat = build(settings.model_copy(update={"public_url": None}), clock)
             if args.command == "ask":
                 return ask(habitat, args.text, args.lang, args.jsonl)
-            stop_jobs = start_background_jobs(habitat, write=lambda text: (sys.stdout.write(text), sys.stdout.flush()))
+            pad = ButtonPad()  # the answer's buttons and the reminders', pressed by number
+            stop_jobs = start_background_jobs(habitat, write=lambda text: (sys.stdout.write(text), sys.stdout.flush()),
+                                              pad=pad)
             try:
-                return run_console(habitat)
+                return run_console(habitat, pad=pad)
             finally:
                 stop_jobs()
                 habitat.close()

@@ -9,45 +9,51 @@ planner only looks ahead from its watermark), so a reminder due within the hour 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
+import re
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
-from bot.kernel.callbacks import CommandButton, SnoozeButton, SubscribeButton, UnsubscribeButton
+from bot.kernel.callbacks import (
+    CommandButton,
+    EntryButton,
+    SnoozeButton,
+    SubscribeButton,
+    UnsubscribeButton,
+)
 from bot.kernel.cards import choice_reply, short_label
 from bot.kernel.clock import Clock
 from bot.kernel.content import ContentService
-from bot.kernel.dates import clock_time
+from bot.kernel.dates import clock_time, date_range, until
 from bot.kernel.i18n import gettext_for, ngettext_for
 from bot.kernel.occurrences import (
     DEFAULT_LEADS_TEXT,
     MAX_LEADS,
-    Lead,
     LeadError,
-    due_at,
     is_lead,
-    next_occurrence,
     parse_leads,
-    stored_leads,
     upcoming,
 )
 from bot.kernel.reply import Attachment, Button, Reply, esc, rows
 from bot.kernel.router import Asker, Command, Feature, stale
+from bot.kernel.timing import ALIVE, Stage, next_in_series, span, stage
 from reminders import ics
+from reminders.changes import changes, names, told
 from reminders.forget import ForgetButton
+from reminders.labels import CATEGORY_NAMES, category_label, leads_label
 from reminders.leadtimes import check_leads, refusal, split_leads
 from reminders.models import PENDING, Delivery, DigestSetting, Subscription
-from reminders.planner import AHEAD, FOLLOWABLE, change_payload, entries_for, followable, plan, plan_digests
+from reminders.notices import content_transition, write_notices
+from reminders.planner import AHEAD, FOLLOWABLE, entries_for, followable, next_reminder, plan, plan_digests
 from reminders.store import (
     ALL,
     CATEGORY,
     ENTRY,
     drop_pending,
+    forget_preview,
     forget_user,
     set_digest,
     subscribe,
@@ -65,40 +71,30 @@ from store.users import ensure_user, pseudonym, set_timezone
 log = logging.getLogger(__name__)
 
 ALL_WORDS = {"all", "everything", "*", "全部", "所有", "一切", "全部活动"}
-CATEGORY_NAMES = {
-    "assembly": ("人居大会", "UN-Habitat Assembly"),
-    "board": ("执行局", "Executive Board"),
-    "wuf": ("世界城市论坛", "World Urban Forum"),
-    "urban-october": ("城市十月", "Urban October"),
-    "oecpr": ("常驻代表委员会", "Committee of Permanent Representatives"),
-}
 SNOOZE = dt.timedelta(hours=1)
+#: What a category id may look like in a button (``cat-urban-october``).
+_CATEGORY = re.compile(r"^[a-z0-9][a-z0-9-]{0,29}$")
 
 
-def _lead_words(lead: Lead, lang: str) -> str:
+def forget_lines(deleted: dict[str, int], lang: str) -> list[str]:
+    """What /forget deletes, in words: per kind of record, with counts."""
     _ = gettext_for(lang)
     n_ = ngettext_for(lang)
-    if lead.at is not None:
-        return _("on the day at %(time)s") % {"time": clock_time(lead.at)}
-    n = lead.amount
-    if lead.unit == "d":
-        return n_("%(n)d day before", "%(n)d days before", n) % {"n": n}
-    if lead.unit == "w":
-        return n_("%(n)d week before", "%(n)d weeks before", n) % {"n": n}
-    if lead.unit == "h":
-        return n_("%(n)d hour before", "%(n)d hours before", n) % {"n": n}
-    return n_("%(n)d minute before", "%(n)d minutes before", n) % {"n": n}
-
-
-def leads_label(text: str, lang: str) -> str:
-    return ("、" if lang == "zh" else ", ").join(_lead_words(lead, lang) for lead in stored_leads(text))
-
-
-def category_label(category: str, lang: str) -> str:
-    names = CATEGORY_NAMES.get(category)
-    if names is None:
-        return category
-    return names[0] if lang == "zh" else names[1]
+    words = {
+        "reminder_subscription": lambda n: n_("%(n)d subscription", "%(n)d subscriptions", n) % {"n": n},
+        "reminder_outbox": lambda n: n_("%(n)d reminder or notice (sent or due)",
+                                        "%(n)d reminders and notices (sent or due)", n) % {"n": n},
+        "reminder_digest": lambda n: _("your daily digest setting"),
+        "bot_user": lambda n: _("your language and time zone"),
+        "admin_user": lambda n: _("the admin rights given to you by command"),
+        "last_search": lambda n: _("your last search (what “more” pages)"),
+        "calendar_feed": lambda n: _("your calendar feed address (it stops working)"),
+    }
+    lines = [say(deleted[name]) for name, say in words.items() if deleted.get(name)]
+    others = sum(count for name, count in deleted.items() if name not in words)
+    if others:
+        lines.append(n_("%(n)d other record", "%(n)d other records", others) % {"n": others})
+    return lines
 
 
 class RemindersArea:
@@ -155,6 +151,9 @@ class RemindersArea:
         entry = self.catalog.entries.get(button.target)
         if button.category is None and button.target != "all" and entry is None:
             return [stale(who)]
+        refused = self._not_followable(entry, who) if entry is not None else None
+        if refused is not None:
+            return refused
         label = (short_label(entry, who.lang) if entry is not None
                  else category_label(button.category, who.lang) if button.category is not None else _("Everything"))
         text = _("Follow %(what)s and be reminded before it?") % {"what": f"<b>{esc(label)}</b>"}
@@ -165,11 +164,12 @@ class RemindersArea:
     def _chat(self, who: Asker) -> int | None:
         return who.chat_id if who.chat_id is not None else who.user_id
 
-    def _target(self, text: str, who: Asker) -> tuple[str, str] | list[Reply]:
+    def _target(self, text: str, who: Asker, *, follow: bool = False) -> tuple[str, str] | list[Reply]:
         """(kind, target) for what the user typed, or replies explaining what went wrong.
 
         Order: "all"; a category id (``wuf``); an entry by id or exact name; a category's display
         name (so 城市十月 stays the Urban October event, which is also a category name); fuzzy.
+        To ``follow`` it, an entry must still be ahead (a past one is over: say so, offer the next).
         """
         _ = gettext_for(who.lang)
         key = fold(text)
@@ -197,10 +197,56 @@ class RemindersArea:
             else:
                 return [Reply(_("Nothing to follow matches “%(q)s”. Try /subscribe WUF12, /subscribe wuf or /subscribe all.")
                               % {"q": esc(text[:60])}, self._suggestions(who))]
+        refused = self._not_followable(entry, who) if follow else None
+        if refused is not None:
+            return refused
         if not followable(entry):
             return [Reply(_("%(name)s has no dates in the bot's sources, so there is nothing to remind you of.")
                           % {"name": esc(entry.names.get(who.lang))})]
         return ENTRY, entry.id
+
+    def _not_followable(self, entry: Entry, who: Asker) -> list[Reply] | None:
+        """Why ``entry`` cannot be followed now (over, cancelled, no dates), or None when it can."""
+        _ = gettext_for(who.lang)
+        now = self.now()
+        where = stage(entry, now)
+        if where in ALIVE and entry.kind in FOLLOWABLE:
+            return None
+        name = f"<b>{esc(entry.names.get(who.lang))}</b>"
+        if where is Stage.CANCELLED:
+            return [Reply(_("%(name)s was cancelled, so there is nothing to remind you of.") % {"name": name})]
+        if where is not Stage.OVER:
+            return None  # no dates at all: the caller says so
+        if entry.dates is not None:
+            bounds = span(entry)
+            assert bounds is not None
+            text = _("%(name)s is over (%(dates)s, %(ago)s).") % {
+                "name": name, "dates": date_range(entry.dates.start, entry.dates.end, who.lang),
+                "ago": until(now, bounds[0], bounds[1], who.lang)}
+        else:
+            text = _("%(name)s is over: the sources expected it in %(year)d.") % {"name": name, "year": entry.expected}
+        buttons: list[Button] = []
+        following = next_in_series(entry, self.catalog, now)
+        if following is not None:
+            text += "\n" + _("The next one the sources know: %(name)s (%(when)s).") % {
+                "name": f"<b>{esc(following.names.get(who.lang))}</b>", "when": self._when(following, who.lang)}
+            buttons += [Button(f"🔔 {short_label(following, who.lang)}", data=SubscribeButton(following.id).pack()),
+                        Button(f"↗ {short_label(following, who.lang)}", data=EntryButton(following.id).pack())]
+        elif entry.category and _CATEGORY.match(entry.category):
+            label = category_label(entry.category, who.lang)
+            text += "\n" + _("The sources know of no later one yet. Follow %(category)s to be told when one is added.") % {
+                "category": f"<b>{esc(label)}</b>"}
+            buttons.append(Button(f"🔔 {label}", data=SubscribeButton(f"cat-{entry.category}").pack()))
+        return [Reply(text, rows(buttons))]
+
+    def _when(self, entry: Entry, lang: str) -> str:
+        """Its dates, or the year the sources expect it in."""
+        _ = gettext_for(lang)
+        if entry.dates is not None:
+            return date_range(entry.dates.start, entry.dates.end, lang)
+        if entry.expected is not None:
+            return _("expected in %(year)d, dates not announced yet") % {"year": entry.expected}
+        return _("dates not announced yet")
 
     def _label(self, kind: str, target: str, lang: str) -> str:
         _ = gettext_for(lang)
@@ -208,7 +254,7 @@ class RemindersArea:
             return _("everything")
         if kind == CATEGORY:
             return _("category %(name)s") % {"name": category_label(target, lang)}
-        entry = self.catalog.entries.get(target)
+        entry = self.catalog.entry(target)
         return entry.names.get(lang) if entry else target
 
     def _suggestions(self, who: Asker) -> tuple[tuple[Button, ...], ...]:
@@ -225,17 +271,7 @@ class RemindersArea:
         return rows(seen)
 
     def _next_due(self, kind: str, target: str, leads: str, zone: str) -> tuple[dt.datetime, Entry] | None:
-        now = self.now()
-        best: tuple[dt.datetime, Entry] | None = None
-        for entry in entries_for(self.catalog, kind, target):
-            occurrence = next_occurrence(entry, now, horizon_days=800)
-            if occurrence is None:
-                continue
-            for lead in stored_leads(leads):
-                moment = due_at(occurrence, lead, zone)
-                if moment > now and (best is None or moment < best[0]):
-                    best = (moment, entry)
-        return best
+        return next_reminder(self.catalog, [(kind, target, leads)], self.now(), zone)
 
     def _plan_now(self, subscription_ids: list[int], *, lo: dt.datetime | None = None) -> None:
         plan(self.engine, self.catalog, self.now(), subscription_ids=subscription_ids, lo=lo,
@@ -267,7 +303,7 @@ class RemindersArea:
         misplaced = self._misplaced_lead(target_tokens)
         if misplaced is not None:
             return [Reply(refusal(LeadError(misplaced), who.lang))]
-        target = self._target(target_text, who)
+        target = self._target(target_text, who, follow=True)
         if isinstance(target, list):
             return target
         return [self._do_subscribe(target[0], target[1], leads, who)]
@@ -316,15 +352,24 @@ class RemindersArea:
             _("Reminders: %(leads)s (your time zone: %(zone)s).") % {"leads": esc(leads_label(leads, who.lang)), "zone": esc(zone)},
         ]
         upcoming_due = self._next_due(kind, target, leads, zone)
+        followed = self.catalog.entry(target) if kind == ENTRY else None
+        where = stage(followed, self.now()) if followed is not None else None
         if upcoming_due is not None:
             moment, entry = upcoming_due
             lines.append(_("Next reminder: %(when)s — %(name)s.") % {
                 "when": esc(due_text(moment, zone, who.lang)), "name": esc(entry.names.get(who.lang))})
+        elif followed is not None and where is Stage.EXPECTED:
+            lines.append(_("Its dates are not announced yet (expected in %(year)d): you will be told when they are, "
+                           "and reminded before it.") % {"year": followed.expected})
+        elif followed is not None and where is Stage.POSTPONED:
+            lines.append(_("It is postponed: you will be told when new dates are announced."))
+        elif followed is not None and where is Stage.RUNNING:
+            lines.append(_("It is under way now: you will be told if anything about it changes."))
         else:
             lines.append(_("Nothing is scheduled yet; you will be reminded when dates are known."))
         lines.append(_("/timezone changes your zone, /mysubs lists what you follow."))
         buttons = [Button(f"🔕 {_('Unsubscribe')}", data=UnsubscribeButton(sub_id).pack())]
-        if kind == ENTRY:
+        if kind == ENTRY and followed is not None and (followed.dates is not None or followed.recurrence is not None):
             buttons.append(Button(f"📅 {_('Add to calendar')}", data=CommandButton("ics", target).pack()))
         return Reply("\n".join(lines), rows(buttons), meta={"subscription": str(sub_id)})
 
@@ -338,11 +383,11 @@ class RemindersArea:
         elif rest.startswith("cat-"):
             target = (CATEGORY, rest[4:])
         elif rest in self.catalog.entries:
-            target = (ENTRY, rest)
+            target = self._not_followable(self.catalog.entries[rest], who) or (ENTRY, rest)
         else:
             # Deep-link parameters allow only A-Z a-z 0-9 _ -, so HA.2 may arrive as HA2 or HA-2.
-            target = self._target(rest.replace("-", "."), who) if rest.replace("-", ".") in self.catalog.entries \
-                else self._target(rest, who)
+            target = self._target(rest.replace("-", "."), who, follow=True) \
+                if rest.replace("-", ".") in self.catalog.entries else self._target(rest, who, follow=True)
         if isinstance(target, list):
             return target
         return [self._do_subscribe(target[0], target[1], DEFAULT_LEADS_TEXT, who)]
@@ -491,11 +536,14 @@ class RemindersArea:
             entries, name, filename = list(found.values()), _("Habitat Assistant: my subscriptions"), "habitat-subscriptions.ics"
         safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in filename)
         data = ics.calendar(entries, self.catalog, now, who.lang, name)
+        count = data.count(b"BEGIN:VEVENT")
+        if count == 0:
+            return [Reply(_("%(what)s has no dates yet, so there is nothing to add to a calendar. /subscribe to be "
+                            "told when dates are announced.") % {"what": esc(name)})]
         n_ = ngettext_for(who.lang)
-        text = n_(
-            "📅 Calendar file for %(what)s (%(n)d event). Open it to add it to your calendar.",
-            "📅 Calendar file for %(what)s (%(n)d events). Open it to add them to your calendar.", len(entries),
-        ) % {"what": esc(name), "n": len(entries)}
+        text = n_("📅 Calendar file for %(what)s (%(n)d event). Open it to add it to your calendar.",
+                  "📅 Calendar file for %(what)s (%(n)d events). Open it to add them to your calendar.", count) % {
+            "what": esc(name), "n": count}
         return [Reply(text, attachment=Attachment(safe, data, "text/calendar"))]
 
     # -- /digest ------------------------------------------------------------------------------------
@@ -509,18 +557,16 @@ class RemindersArea:
         words = args.lower().split()
         usage = _("Usage: /digest on [HH:MM] or /digest off. The digest lists, once a day at your hour, "
                   "what is coming in the next 7 days among what you follow.")
-        if not words or words[0] not in ("on", "off", "开", "关", "开启", "关闭"):
+        if not words:
+            return [Reply(self._digest_now(who) + "\n" + usage)]
+        if words[0] not in ("on", "off", "开", "关", "开启", "关闭"):
             return [Reply(usage)]
         enabled = words[0] in ("on", "开", "开启")
         at = None
         if len(words) > 1:
-            try:
-                lead = parse_leads(words[1])[0]
-            except (LeadError, IndexError):
-                lead = None
-            if lead is None or lead.at is None:
-                return [Reply(usage)]
-            at = lead.text
+            at = self._digest_hour(words[1])
+            if at is None:
+                return [Reply(self._bad_hour(args.split()[1], who) + "\n" + usage)]
         now = self.now()
         with session_scope(self.engine) as session:
             ensure_user(session=session, user_id=who.user_id, now=now)
@@ -533,19 +579,61 @@ class RemindersArea:
         return [Reply(_("Daily digest on: every day at %(at)s (%(zone)s), what is coming in the next 7 days.")
                       % {"at": hour, "zone": esc(who.timezone)})]
 
+    def _digest_now(self, who: Asker) -> str:
+        """The current digest setting, in the asker's zone."""
+        _ = gettext_for(who.lang)
+        assert who.user_id is not None
+        with session_scope(self.engine) as session:
+            setting = session.get(DigestSetting, who.user_id)
+            on, at = (setting.enabled, setting.at) if setting is not None else (False, "")
+        if on:
+            return _("Your daily digest is on, every day at %(at)s (%(zone)s).") % {"at": at, "zone": esc(who.timezone)}
+        return _("Your daily digest is off.")
+
+    @staticmethod
+    def _digest_hour(text: str) -> str | None:
+        """``08:00`` / ``8:30`` / ``08：00`` → canonical ``HH:MM``; None for anything else."""
+        try:
+            lead = parse_leads(text)[0]
+        except (LeadError, IndexError):
+            return None
+        return lead.text if lead.at is not None else None
+
+    @staticmethod
+    def _bad_hour(text: str, who: Asker) -> str:
+        """Why ``text`` is not a time of day: an hour past 23 or minutes past 59, or not a time."""
+        _ = gettext_for(who.lang)
+        match = re.fullmatch(r"@?(\d{1,2})[:：](\d{2})", text.strip())
+        if match and int(match.group(1)) > 23:
+            return _("“%(at)s” is not a time of day: the hour goes from 00 to 23.") % {"at": esc(text[:20])}
+        if match:
+            return _("“%(at)s” is not a time of day: the minutes go from 00 to 59.") % {"at": esc(text[:20])}
+        return _("“%(at)s” is not a time of day; write it like 08:00.") % {"at": esc(text[:20])}
+
     # -- /forget ------------------------------------------------------------------------------------
 
     def forget(self, args: str, who: Asker) -> list[Reply]:
-        """Ask before deleting what is stored about this user; only the button deletes."""
+        """Say what would be deleted and what kept, and ask first: only the button deletes."""
         _ = gettext_for(who.lang)
         if who.user_id is None:
             return [Reply(_("Reminders need a chat with the bot."))]
-        text = _("This deletes everything I stored about you: subscriptions, reminders, digest, calendar address, "
-                 "language and time zone. Records of admin actions stay, with a pseudonym instead of your id. "
-                 "Delete everything?")
+        with session_scope(self.engine) as session:
+            deleted, kept = forget_preview(session=session, user_id=who.user_id)
+        if not deleted and not kept:
+            return [Reply(_("I store nothing about you."))]
+        lines = [_("This deletes:")]
+        lines += [f"• {esc(line)}" for line in forget_lines(deleted, who.lang)]
+        if kept:
+            n_ = ngettext_for(who.lang)
+            count = sum(kept.values())
+            lines.append(n_("Kept, with a pseudonym instead of your id: %(n)d record others rely on "
+                            "(admin actions, subscriptions made in a group).",
+                            "Kept, with a pseudonym instead of your id: %(n)d records others rely on "
+                            "(admin actions, subscriptions made in a group).", count) % {"n": count})
+        lines += [_("This cannot be undone."), f"<b>{_('Delete everything?')}</b>"]
         buttons = [Button("🗑 " + _("Delete everything"), data=ForgetButton("go", who.user_id).pack()),
                    Button(_("Keep my data"), data=ForgetButton("no", who.user_id).pack())]
-        return [Reply(text, rows(buttons))]
+        return [Reply("\n".join(lines), rows(buttons))]
 
     def _forget_button(self, button: ForgetButton, who: Asker) -> list[Reply]:
         """The confirmation of /forget, pressed by the person who asked."""
@@ -559,58 +647,47 @@ class RemindersArea:
                                   pseudonym=pseudonym(who.user_id, self.forget_key))
         total = sum(deleted.values())
         n_ = ngettext_for(who.lang)
-        return [Reply(n_(
-            "Done: I deleted everything I stored about you (%(n)d record): subscriptions, "
-            "reminders, digest, language and time zone.",
-            "Done: I deleted everything I stored about you (%(n)d records): subscriptions, "
-            "reminders, digest, language and time zone.", total) % {"n": total})]
+        return [Reply(n_("Done: I deleted everything I stored about you (%(n)d record).",
+                         "Done: I deleted everything I stored about you (%(n)d records).", total) % {"n": total})]
 
     # -- content changes ----------------------------------------------------------------------------
 
     def on_content_change(self, old: Catalog, new: Catalog) -> None:
-        """Re-plan or cancel reminders of events whose dates changed or that were removed, and tell
-        each affected chat once what changed (one message per chat and content change)."""
+        """New content is live: re-plan what moved, and tell each follower of an affected future
+        item once, in one message, what changed for what they follow (``reminders/changes.py``).
+
+        Every replica calls this when it switches to the new content; the notices are keyed by
+        chat and content version in the outbox, and only a replica that saw the same transition
+        as the one recorded in the database (previous version → this one) writes them, so a chat
+        is told once per version, never the same change twice.
+        """
         now = self.now()
-        changes: dict[str, dict[str, object]] = {}
-        for entry_id, before in old.entries.items():
-            if not followable(before):
-                continue
-            after = new.entries.get(entry_id)
-            if after is not None and followable(after) and (before.dates, before.recurrence, before.timezone) == (
-                after.dates, after.recurrence, after.timezone
-            ):
-                continue
-            old_occurrence = next_occurrence(before, now)
-            new_occurrence = next_occurrence(after, now) if after is not None and followable(after) else None
-            if old_occurrence is None and new_occurrence is None:
-                continue  # a past event's record was corrected: nobody is waiting for it
-            changes[entry_id] = json.loads(change_payload(before, after, old_occurrence, new_occurrence))
-        engine = self.engine
-        if changes:
-            with session_scope(engine) as session:
-                drop_pending(session=session, entry_ids=list(changes))
-                subs = list(session.execute(select(Subscription).where(Subscription.active.is_(True))).scalars())  # type: ignore[attr-defined]
-                per_chat: dict[int, tuple[int, dict[str, dict[str, object]]]] = {}
-                for sub in subs:
-                    covered = {e.id for e in entries_for(old, sub.target_kind, sub.target)}
-                    covered |= {e.id for e in entries_for(new, sub.target_kind, sub.target)}
-                    relevant = {i: c for i, c in changes.items() if i in covered}
-                    if not relevant:
-                        continue
-                    user, found = per_chat.setdefault(sub.chat_id, (sub.user_id, {}))
-                    found.update(relevant)
-                    if sub.target_kind == ENTRY and sub.target in changes and changes[sub.target]["removed"]:
-                        sub.active, sub.inactive_reason = False, "removed"
-                        session.add(sub)
-                for chat_id, (user_id, found) in per_chat.items():
-                    payload = json.dumps({"changes": [found[k] for k in sorted(found)]}, ensure_ascii=False, sort_keys=True)
-                    digest = hashlib.sha256(f"{new.version}|{payload}".encode()).hexdigest()[:16]
-                    exists = session.execute(select(col(Delivery.id)).where(col(Delivery.key) == f"c:{chat_id}:{digest}")).first()
-                    if exists is None:
-                        session.add(Delivery(
-                            key=f"c:{chat_id}:{digest}", kind="change", user_id=user_id, chat_id=chat_id,
-                            due_at=now, available_at=now, status=PENDING, payload=payload,
-                        ))
-            log.info("content change touches %d followed entries", len(changes))
+        found = changes(old, new, now)
+        replan = sorted(i for i, c in found.items() if c.replan)
+        with session_scope(self.engine) as session:
+            if replan:
+                drop_pending(session=session, entry_ids=replan)
+            transition = content_transition(session, new.version)
+            canonical = transition.previous is None or transition.previous == old.version
+            subs = list(session.execute(select(Subscription).where(Subscription.active.is_(True))).scalars())  # type: ignore[attr-defined]
+            per_chat: dict[int, tuple[int, dict[str, list[dict[str, object]]]]] = {}
+            for sub in subs:
+                relevant = told(found, sub.target_kind, sub.target, now)
+                if sub.target_kind == ENTRY and sub.target in found and found[sub.target].after is None:
+                    sub.active, sub.inactive_reason = False, "removed"
+                    session.add(sub)
+                if not relevant:
+                    continue
+                _user, per_entry = per_chat.setdefault(sub.chat_id, (sub.user_id, {}))
+                for entry_id, aspects in relevant.items():
+                    known = per_entry.setdefault(entry_id, [])
+                    known.extend(a for a in aspects if a not in known)
+        if found:
+            log.info("content change: %d followed entries changed, %d chats to tell%s", len(found), len(per_chat),
+                     "" if canonical else " (not by this replica: it skipped a version)")
+        if canonical and per_chat:
+            write_notices(self.engine, now, transition.key, {
+                chat: (user, [{"entry": i, "names": names(found[i]), "what": per_entry[i]} for i in sorted(per_entry)])
+                for chat, (user, per_entry) in per_chat.items()})
         # New and moved entries (and new members of followed categories) are planned from now on.
-        plan(engine, new, now, lo=now, default_zone=self.default_timezone)
+        plan(self.engine, new, now, lo=now, default_zone=self.default_timezone)

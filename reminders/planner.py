@@ -15,7 +15,6 @@ while the bot was down is still written on restart: pending if its event has not
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
-from bot.kernel.occurrences import Lead, Occurrence, due_at, occurrences, stored_leads
+from bot.kernel.occurrences import Lead, Occurrence, due_at, next_occurrence, occurrences, stored_leads
 from reminders.models import PENDING, SKIPPED, DigestSetting, PlannerState, Subscription
 from reminders.store import CATEGORY, ENTRY, aware
 from store.catalog import Catalog
@@ -42,7 +41,9 @@ LATE_AFTER = dt.timedelta(minutes=15)
 
 
 def followable(entry: Entry) -> bool:
-    return entry.kind in FOLLOWABLE and (entry.dates is not None or entry.recurrence is not None)
+    """Has dates, a rule, or a year the sources expect it in (followed until dates come)."""
+    return entry.kind in FOLLOWABLE and (
+        entry.dates is not None or entry.recurrence is not None or entry.expected is not None)
 
 
 def entries_for(catalog: Catalog, target_kind: str, target: str) -> list[Entry]:
@@ -54,6 +55,28 @@ def entries_for(catalog: Catalog, target_kind: str, target: str) -> list[Entry]:
     if target_kind == CATEGORY:
         return [e for e in catalog.entries.values() if e.category == target and followable(e)]
     return [e for e in catalog.entries.values() if followable(e)]
+
+
+#: How far ahead "your next reminder" looks (a session expected years ahead still has one).
+NEXT_HORIZON_DAYS = 3660
+
+
+def next_reminder(catalog: Catalog, follows: Iterable[tuple[str, str, str]], now: dt.datetime, zone: str,
+                  entry_ids: set[str] | None = None) -> tuple[dt.datetime, Entry] | None:
+    """The soonest reminder still to come for ``follows`` (kind, target, leads), in ``zone``."""
+    best: tuple[dt.datetime, Entry] | None = None
+    for kind, target, leads in follows:
+        for entry in entries_for(catalog, kind, target):
+            if entry_ids is not None and entry.id not in entry_ids:
+                continue
+            occurrence = next_occurrence(entry, now, horizon_days=NEXT_HORIZON_DAYS)
+            if occurrence is None:
+                continue
+            for lead in stored_leads(leads):
+                moment = due_at(occurrence, lead, zone)
+                if moment > now and (best is None or moment < best[0]):
+                    best = (moment, entry)
+    return best
 
 
 @dataclass
@@ -252,17 +275,3 @@ def plan_periodic(
             state.planned_until = hi
             session.add(state)
     return stats
-
-
-def change_payload(old: Entry | None, new: Entry | None, old_occurrence: Occurrence | None,
-                   new_occurrence: Occurrence | None) -> str:
-    """What a change notice needs to be written later in each reader's language."""
-    entry = new or old
-    assert entry is not None
-    return json.dumps({
-        "entry": entry.id,
-        "names": entry.names.model_dump(),
-        "old": [old_occurrence.first_day.isoformat(), old_occurrence.last_day.isoformat()] if old_occurrence else None,
-        "new": [new_occurrence.first_day.isoformat(), new_occurrence.last_day.isoformat()] if new_occurrence else None,
-        "removed": new is None,
-    }, ensure_ascii=False)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import Column, ColumnElement, String, Table, delete, func, or_, update
+from sqlalchemy import select as select_rows
 from sqlmodel import Session, SQLModel, col, select
 
 from reminders.models import PENDING, Delivery, DigestSetting, Subscription
@@ -148,7 +150,8 @@ def forget_user(*, session: Session, user_id: int, pseudonym: int) -> dict[str, 
     for table in reversed(SQLModel.metadata.sorted_tables):
         rule = table.info.get("forget", {})
         for name in rule.get("pseudonymize", ()):
-            session.execute(update(table).where(table.c[name] == user_id).values({name: pseudonym}))
+            column = table.c[name]
+            session.execute(update(table).where(column == _as(column, user_id)).values({name: _as(column, pseudonym)}))
         if rule.get("keep") or rule.get("pseudonymize"):
             continue
         conditions = []
@@ -168,3 +171,42 @@ def forget_user(*, session: Session, user_id: int, pseudonym: int) -> dict[str, 
         if count:
             deleted[table.name] = count
     return deleted
+
+
+def forget_preview(*, session: Session, user_id: int) -> tuple[dict[str, int], dict[str, int]]:
+    """What ``forget_user`` would do, by the same rules: rows deleted per table, and rows kept
+    with a pseudonym in place of the user's id (audit entries, subscriptions made in a group)."""
+    deleted: dict[str, int] = {}
+    kept: dict[str, int] = {}
+
+    def count(table: Table, *conditions: ColumnElement[bool]) -> int:
+        return int(session.execute(select_rows(func.count()).select_from(table).where(*conditions)).scalar_one())
+
+    for table in SQLModel.metadata.sorted_tables:
+        rule = table.info.get("forget", {})
+        for name in rule.get("pseudonymize", ()):
+            column = table.c[name]
+            kept[table.name] = kept.get(table.name, 0) + count(table, column == _as(column, user_id))
+        if rule.get("keep") or rule.get("pseudonymize"):
+            continue
+        conditions: list[ColumnElement[bool]] = []
+        if "user_id" in table.c and "chat_id" in table.c:
+            conditions.append(table.c.chat_id == user_id)
+            kept[table.name] = kept.get(table.name, 0) + count(table, table.c.user_id == user_id,
+                                                               table.c.chat_id != user_id)
+        elif "user_id" in table.c:
+            conditions.append(table.c.user_id == user_id)
+        elif "chat_id" in table.c:
+            conditions.append(table.c.chat_id == user_id)
+        if table.name == "bot_user":
+            conditions.append(table.c.id == user_id)
+        if conditions:
+            found = count(table, or_(*conditions))
+            if found:
+                deleted[table.name] = found
+    return deleted, {name: n for name, n in kept.items() if n}
+
+
+def _as(column: Column[Any], user_id: int) -> int | str:
+    """A user id as ``column`` holds it: a number, or text (who applied a content version)."""
+    return str(user_id) if isinstance(column.type, String) else user_id

@@ -17,12 +17,13 @@ from sqlmodel import col
 
 from bot.kernel.callbacks import SnoozeButton, UnsubscribeButton
 from bot.kernel.cards import cite
-from bot.kernel.dates import date_range, instant, until
+from bot.kernel.dates import beside, date_range, instant, until
 from bot.kernel.i18n import gettext_for, ngettext_for
 from bot.kernel.occurrences import Occurrence, occurrences, upcoming, zone_of
 from bot.kernel.reply import Button, Reply, esc
+from reminders.labels import category_labels
 from reminders.models import Delivery
-from reminders.planner import entries_for
+from reminders.planner import entries_for, next_reminder
 from reminders.store import aware, subscriptions_of
 from reminders.zones import utc_offset
 from store.catalog import Catalog
@@ -53,30 +54,34 @@ def find_occurrence(entry: Entry, occurrence_key: str) -> Occurrence | None:
 
 
 def when_lines(entry: Entry, occurrence: Occurrence, user_zone: str, lang: str) -> list[str]:
-    """Dates at the venue, and the start in the reader's zone beside the venue's."""
+    """Dates at the venue, and the start in the reader's zone beside the venue's; an all-day
+    event gives its days and the venue's zone, never an hour the sources do not give."""
     _ = gettext_for(lang)
     lines = [f"📅 <b>{date_range(occurrence.first_day, occurrence.last_day, lang)}</b>"]
     venue_start = occurrence.starts_at
-    user_start = venue_start.astimezone(ZoneInfo(user_zone))
-    venue = f"{instant(venue_start, lang)} {utc_offset(occurrence.zone, venue_start)}"
-    if user_zone == occurrence.zone:
-        lines.append(f"🕗 {_('Starts')}{colon(lang)}{esc(venue)}")
-    else:
-        mine = f"{instant(user_start, lang)} {utc_offset(user_zone, venue_start)}"
-        lines.append(f"🕗 {_('Starts')}{colon(lang)}{esc(mine)} — {_('at the venue')}{colon(lang)}{esc(venue)}")
+    if occurrence.all_day:
+        lines.append("🕗 " + _("All day at the venue (%(zone)s, %(offset)s); the sources give no start time.")
+                     % {"zone": esc(occurrence.zone), "offset": utc_offset(occurrence.zone, venue_start)})
+        return lines
+    lines.append(f"🕗 {_('Starts')}{colon(lang)}{beside(venue_start, occurrence.zone, user_zone, lang)}")
     return lines
 
 
 def how_long(now: dt.datetime, occurrence: Occurrence, lang: str) -> str:
-    """"In 2 hours" within the last day (an hour lead must not say "in 1 day"), else in days."""
+    """"In 2 hours" within the last day (an hour lead must not say "in 1 day"), else in days;
+    an all-day event is counted in days at the venue (its midnight is no start time)."""
     left = occurrence.starts_at.astimezone(dt.UTC) - now
-    if dt.timedelta(0) < left < dt.timedelta(hours=24):
+    if not occurrence.all_day and dt.timedelta(0) < left < dt.timedelta(hours=24):
         n_ = ngettext_for(lang)
         if left < dt.timedelta(hours=1):
             minutes = max(1, round(left.total_seconds() / 60))
             return n_("in %(n)d minute", "in %(n)d minutes", minutes) % {"n": minutes}
         hours = round(left.total_seconds() / 3600)
         return n_("in %(n)d hour", "in %(n)d hours", hours) % {"n": hours}
+    if occurrence.all_day and now < occurrence.starts_at:
+        today = now.astimezone(ZoneInfo(occurrence.zone)).date()
+        if (occurrence.first_day - today).days == 1:
+            return gettext_for(lang)("tomorrow (at the venue)")
     return until(now, occurrence.starts_at, occurrence.ends_at, lang)
 
 
@@ -120,23 +125,111 @@ def reminder_reply(
     return Reply("\n".join(lines), (tuple(buttons),) if buttons else (), meta={"entry": entry.id})
 
 
-def change_reply(payload: dict[str, object], lang: str) -> Reply:
-    """One notice per subscriber and content change: what moved or disappeared."""
+def _span(days: object, lang: str) -> str:
+    if not isinstance(days, list) or len(days) != 2:
+        return "—"
+    return date_range(dt.date.fromisoformat(days[0]), dt.date.fromisoformat(days[1]), lang)
+
+
+def _place(place: object, lang: str) -> str:
+    if not isinstance(place, dict):
+        return ""
+    text = (place.get("zh") if lang == "zh" else place.get("en")) or place.get("zh") or place.get("en") or ""
+    return esc(str(text))
+
+
+def _timing_words(aspect: dict[str, object], lang: str, zone: str) -> str:
+    """Days, start (reader's zone and venue's) or "all day", and place, of an aspect's new state."""
+    _ = gettext_for(lang)
+    parts = [f"<b>{_span(aspect.get('new'), lang)}</b>"] if aspect.get("new") else []
+    venue_zone = str(aspect.get("zone") or zone)
+    days, time = aspect.get("new"), aspect.get("time")
+    if isinstance(days, list) and isinstance(time, str):
+        hour, minute = (int(x) for x in time.split(":"))
+        start = dt.datetime.combine(dt.date.fromisoformat(days[0]), dt.time(hour, minute), ZoneInfo(venue_zone))
+        parts.append(_("starts %(when)s") % {"when": beside(start, venue_zone, zone, lang)})
+    elif isinstance(days, list):
+        parts.append(_("all day, venue time (%(zone)s)") % {"zone": esc(venue_zone)})
+    place = _place(aspect.get("place"), lang)
+    if place:
+        parts.append(place)
+    return " · ".join(parts)
+
+
+def _aspect_text(aspect: dict[str, object], lang: str, zone: str, categories: dict[str, str]) -> str:
+    _ = gettext_for(lang)
+    kind = aspect.get("kind")
+    old = _span(aspect.get("old"), lang)
+    if kind == "removed":
+        return _("no longer in the calendar (was %(old)s); its reminders are cancelled.") % {"old": old}
+    if kind == "cancelled":
+        return _("cancelled (it was planned for %(old)s); its reminders are cancelled.") % {"old": old}
+    if kind == "postponed":
+        return _("postponed (it was planned for %(old)s); new dates are not announced yet, and you will be told "
+                 "when they are.") % {"old": old}
+    if kind == "reinstated":
+        return _("on again: %(new)s.") % {"new": _timing_words(aspect, lang, zone)}
+    if kind == "dates" and not aspect.get("old"):
+        return _("dates announced: %(new)s.") % {"new": _timing_words(aspect, lang, zone)}
+    if kind == "dates":
+        return _("dates changed from %(old)s to %(new)s.") % {"old": old, "new": _timing_words(aspect, lang, zone)}
+    if kind == "time" and aspect.get("time") is None:
+        return _("no start time any more (was %(old)s venue time): %(new)s.") % {
+            "old": esc(str(aspect.get("old"))), "new": _timing_words(aspect, lang, zone)}
+    if kind == "time":
+        return _("new start time: %(new)s.") % {"new": _timing_words(aspect, lang, zone)}
+    if kind == "venue":
+        before = _place(aspect.get("old"), lang) or "—"
+        after = _place(aspect.get("place"), lang) or "—"
+        if not aspect.get("old"):
+            text = _("venue announced: %(new)s.") % {"new": after}
+        else:
+            text = _("new venue: %(new)s (was %(old)s).") % {"new": after, "old": before}
+        if aspect.get("old_zone") != aspect.get("zone"):
+            text += " " + _("Venue time is now %(zone)s.") % {"zone": esc(str(aspect.get("zone")))}
+        return text
+    if kind == "expected":
+        return _("now expected in %(new)s (was %(old)s); dates not announced yet.") % {
+            "new": aspect.get("expected"), "old": aspect.get("old")}
+    if kind == "added":
+        category = aspect.get("category")
+        where = categories.get(str(category), str(category)) if category else _("the calendar")
+        when = _timing_words(aspect, lang, zone) if aspect.get("new") else (
+            _("expected in %(year)d, dates not announced yet") % {"year": int(str(aspect.get("expected")))}
+            if aspect.get("expected") else _("dates not announced yet"))
+        return _("new in %(where)s: %(when)s.") % {"where": esc(where), "when": when}
+    return ""
+
+
+def _legacy(change: dict[str, object]) -> list[dict[str, object]]:
+    """Notices written before change kinds existed: dates moved, or removed."""
+    if change.get("removed") or not change.get("new"):
+        return [{"kind": "removed", "old": change.get("old")}]
+    return [{"kind": "dates", "old": change.get("old"), "new": change.get("new")}]
+
+
+def change_reply(payload: dict[str, object], lang: str, zone: str = "Africa/Nairobi", *,
+                 categories: dict[str, str] | None = None, next_reminder: str | None = None) -> Reply:
+    """One notice per follower and content change, listing what changed for what they follow."""
     _ = gettext_for(lang)
     lines = [f"📢 <b>{_('Calendar change')}</b>"]
+    replan = False
     changes = payload.get("changes", [])
     for change in changes if isinstance(changes, list) else []:
         names = change["names"]
         name = esc((names.get("zh") if lang == "zh" else names.get("en")) or names.get("zh") or names.get("en") or change["entry"])
-        old, new = change.get("old"), change.get("new")
-        old_text = date_range(dt.date.fromisoformat(old[0]), dt.date.fromisoformat(old[1]), lang) if old else "—"
-        new_text = date_range(dt.date.fromisoformat(new[0]), dt.date.fromisoformat(new[1]), lang) if new else "—"
-        if change.get("removed") or not new:
-            lines.append("• " + _("%(name)s is no longer in the calendar (was %(old)s); its reminders are cancelled.")
-                         % {"name": name, "old": old_text})
+        found = change.get("what") or _legacy(change)
+        texts = [t for t in (_aspect_text(a, lang, zone, categories or {}) for a in found) if t]
+        replan = replan or any(a.get("kind") in ("dates", "time", "reinstated") for a in found)
+        if len(texts) == 1:
+            lines.append(f"• <b>{name}</b>{colon(lang)}{texts[0]}")
         else:
-            lines.append("• " + _("%(name)s: dates changed from %(old)s to %(new)s; your reminders follow the new dates.")
-                         % {"name": name, "old": old_text, "new": new_text})
+            lines.append(f"• <b>{name}</b>")
+            lines.extend(f"  – {t}" for t in texts)
+    if replan:
+        lines.append(_("Your reminders follow the new dates."))
+    if next_reminder:
+        lines.append(_("Next reminder: %(when)s.") % {"when": esc(next_reminder)})
     return Reply("\n".join(lines))
 
 
@@ -185,11 +278,27 @@ class Renderer:
                 return self.default_lang, self.default_zone
             return user.language or self.default_lang, user.timezone or self.default_zone
 
+    def _next_reminder(self, user_id: int, payload: dict[str, object], catalog: Catalog, now: dt.datetime,
+                       zone: str, lang: str) -> str | None:
+        """When this reader's next reminder for what the notice moved or announced will come."""
+        moved = _moved(payload)
+        if not moved:
+            return None
+        with session_scope(self.engine) as session:
+            follows = [(s.target_kind, s.target, s.leads) for s in subscriptions_of(session=session, user_id=user_id)]
+        found = next_reminder(catalog, follows, now, zone, entry_ids=moved)
+        if found is None:
+            return None
+        moment, entry = found
+        return f"{due_text(moment, zone, lang)} — {entry.names.get(lang)}"
+
     def __call__(self, row: Delivery, now: dt.datetime) -> Reply | None:
         lang, zone = self.reader(row.user_id)
         catalog = self.catalog()
         if row.kind == "change":
-            return change_reply(json.loads(row.payload or "{}"), lang)
+            payload = json.loads(row.payload or "{}")
+            return change_reply(payload, lang, zone, categories=category_labels(lang),
+                                next_reminder=self._next_reminder(row.user_id, payload, catalog, now, zone, lang))
         if row.kind == "digest":
             with session_scope(self.engine) as session:
                 subs = subscriptions_of(session=session, user_id=row.user_id)
@@ -208,6 +317,13 @@ class Renderer:
             entry, occurrence, catalog, now, lang=lang, user_zone=zone, late=row.late,
             subscription_id=row.subscription_id, delivery_id=row.id,
         )
+
+
+def _moved(payload: dict[str, object]) -> set[str]:
+    """Entries whose dates or start a notice announces (their reminders were planned anew)."""
+    changes = payload.get("changes", [])
+    return {str(change["entry"]) for change in (changes if isinstance(changes, list) else [])
+            if any(a.get("kind") in ("dates", "time", "reinstated", "added") for a in change.get("what") or [])}
 
 
 def due_text(moment: dt.datetime, zone: str, lang: str) -> str:

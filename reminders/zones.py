@@ -6,12 +6,14 @@ governing bodies, past and future WUF hosts and the capitals delegates most ofte
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
+from bot.kernel.dates import utc_offset
 from store.normalize import fold
+
+__all__ = ["CITIES", "find_zone", "utc_offset"]
 
 CITIES: dict[str, str] = {
     # UN-Habitat and WUF cities
@@ -89,11 +91,3 @@ def find_zone(text: str) -> str | None:
     # "Nairobi" typed as a zone's last part: Africa/Nairobi.
     tail = [z for k, z in _zones_by_fold().items() if k.rsplit("/", 1)[-1] == key.replace(" ", "_")]
     return tail[0] if len(tail) == 1 else None
-
-
-def utc_offset(zone: str, at: dt.datetime) -> str:
-    """``UTC+03:00`` for ``zone`` at ``at`` (offsets change with DST)."""
-    offset = at.astimezone(ZoneInfo(zone)).utcoffset() or dt.timedelta(0)
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"

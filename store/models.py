@@ -62,6 +62,8 @@ class ContentVersion(SQLModel, table=True):
     """Every content that was applied: its digest, when, by whom. The newest active one is live."""
 
     __tablename__ = "content_version"
+    #: Who applied a version stays after /forget, under a pseudonym (a text column: the id as text).
+    __table_args__ = {"info": {"forget": {"pseudonymize": ("applied_by",)}}}
 
     id: int | None = Field(default=None, primary_key=True)
     digest: str = Field(index=True, max_length=64)

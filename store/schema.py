@@ -38,6 +38,13 @@ class Kind(StrEnum):
     PROGRAMME = "programme"  # plans and programmes (the strategic plans): their periods
 
 
+class Status(StrEnum):
+    """What became of a dated entry, when it no longer takes place as its dates say."""
+
+    CANCELLED = "cancelled"
+    POSTPONED = "postponed"
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -89,8 +96,21 @@ class Source(Strict):
 class DateRange(Strict):
     start: dt.date
     end: dt.date | None = None
+    #: The opening time at the venue on the first day, only when a source gives it; without it
+    #: the event is all-day and no reply invents an hour.
+    time: dt.time | None = None
     sources: list[Source] = Field(default_factory=list)
     note: str | None = None
+
+    @field_validator("time", mode="before")
+    @classmethod
+    def _time_as_text(cls, value: object) -> object:
+        # YAML reads an unquoted 10:00 as the number 600 (base 60): ask for quotes, guess nothing.
+        if isinstance(value, int | float):
+            raise ValueError("write the time in quotes, like '10:00'")
+        if isinstance(value, str) and not re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", value.strip()):
+            raise ValueError(f"time must be HH:MM, got {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _ordered(self) -> DateRange:
@@ -243,6 +263,11 @@ class Entry(Strict):
     during: str | None = None  # id of the session a meeting took place in (a dialogue of HA.2)
     number_in_year: int | None = Field(default=None, ge=1, le=9)  # 2023 年第三次会议 → 3
     former_ids: list[Annotated[str, Field(pattern=ENTRY_ID_PATTERN)]] = Field(default_factory=list)
+    #: The year the sources expect it in while they give no dates (HA.3: 2029); it can be
+    #: followed, and its followers are told when dates are announced.
+    expected: int | None = Field(default=None, ge=1900, le=2100)
+    #: ``cancelled``, or ``postponed`` (the dates given no longer hold; new ones not announced).
+    status: Status | None = None
 
     def all_sources(self) -> Iterator[Source]:
         """Every source the entry cites, wherever it stands (entry, dates, conflicts, ...)."""

@@ -150,8 +150,9 @@ def test_more_without_a_search_and_after_the_last_page(services: Habitat) -> Non
 def test_forget_deletes_the_remembered_search(services: Habitat) -> None:
     who = Asker(user_id=33, lang="en")
     services.router.message("housing", who)
-    [ask] = services.router.command("forget", "", who)
-    services.router.callback(ask.buttons[0][0].data or "", who)  # /forget asks first
+    [ask] = services.router.command("forget", "", who)  # names the search among what it deletes
+    assert "your last search" in ask.text
+    services.router.callback(ask.buttons[0][0].data or "", who)
     assert "no earlier search" in text_of(services.router.message("more", who))
 
 

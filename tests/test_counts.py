@@ -51,8 +51,9 @@ def test_forget_counts_its_records_in_agreement(engine: Engine, clock: FixedCloc
     services, _area = make_services(engine, clock)
     who = services.askers.asker(605, "en", chat_id=605)
     services.router.command("subscribe", "WUF12", who)
-    [ask] = services.router.command("forget", "", who)
-    [done] = services.router.callback(ask.buttons[0][0].data or "", who)  # /forget asks first
+    [ask] = services.router.command("forget", "", who)  # says what it would delete, asks first
+    assert "1 subscription" in ask.text and not disagreements(ask.text), ask.text
+    [done] = services.router.callback(ask.buttons[0][0].data or "", who)
     assert re.search(r"\(\d+ records?\)", done.text) and not disagreements(done.text), done.text
 
 

@@ -28,6 +28,7 @@ from reminders.models import (
 )
 from reminders.planner import plan_periodic
 from reminders.store import aware
+from store.admin_models import AuditEntry
 from store.db import session_scope
 from store.models import User
 from tests.fakebot import FakeBotApi
@@ -86,6 +87,9 @@ async def test_custom_leads_and_the_readers_zone_beside_the_venues(
     engine: Engine, clock: FixedClock, server: FakeBotApi, bot: Bot
 ) -> None:
     services, area = make_services(engine, clock)
+    # The sources give this Forum an opening hour (10:00 in Cairo), so reminders can name it.
+    timed = WUF12.model_copy(update={"dates": WUF12.dates.model_copy(update={"time": dt.time(10, 0)})})  # type: ignore[union-attr]
+    services.content.swap(catalog_of([timed] + [e for e in ENTRIES if e.id != "WUF12"]))
     [tz] = services.router.command("timezone", "北京", services.askers.asker(502, "en", chat_id=502))
     assert "Asia/Shanghai" in tz.text
     who = services.askers.asker(502, "en", chat_id=502)
@@ -93,13 +97,13 @@ async def test_custom_leads_and_the_readers_zone_beside_the_venues(
     services.router.command("subscribe", "WUF12 7d 2h", who)
     clock.set(dt.datetime(2024, 10, 27, 23, 0, tzinfo=UTC))
     dispatcher = dispatcher_for(services, bot)
-    await run_until(services, dispatcher, clock, dt.datetime(2024, 11, 4, tzinfo=UTC), dt.timedelta(days=1))
+    await run_until(services, dispatcher, clock, dt.datetime(2024, 11, 4, 9, tzinfo=UTC), dt.timedelta(days=1))
     sent = texts(server, 502)
     assert len(sent) == 2
     week = plain_text(sent[0])
     # 7 days before at 08:00 Beijing = 00:00 UTC on 28 October; start shown in both zones.
     assert "Asia/Shanghai" in week and "Africa/Cairo" in week and "in 7 days" in week
-    assert "4 November 2024, 06:00 (Asia/Shanghai)" in week and "4 November 2024, 00:00 (Africa/Cairo)" in week
+    assert "4 November 2024, 16:00 (Asia/Shanghai)" in week and "4 November 2024, 10:00 (Africa/Cairo)" in week
     assert "in 2 hours" in plain_text(sent[1])
 
 
@@ -139,9 +143,11 @@ async def test_subscribe_button_on_cards_and_deep_links(engine: Engine, clock: F
     [confirm] = [b.data for row in offer.buttons for b in row]
     [linked] = services.router.callback(confirm or "", services.askers.asker(505, "en", chat_id=505))
     assert "Subscribed to" in linked.text
+    # HA.2 (June 2023) is over on this clock: the link says so and offers its body's category.
     [offer] = services.router.command("start", "sub_HA_d2", services.askers.asker(505, "en", chat_id=505))
-    [mangled] = services.router.callback(offer.buttons[0][0].data or "", services.askers.asker(505, "en", chat_id=505))
-    assert "Subscribed to" in mangled.text and "Second session" in mangled.text
+    assert "Second session" in offer.text and "is over" in offer.text
+    [category] = services.router.callback(offer.buttons[0][0].data or "", services.askers.asker(505, "en", chat_id=505))
+    assert "Subscribed to" in category.text and "UN-Habitat Assembly" in category.text
     [everything] = services.router.callback("sub:all", services.askers.asker(506, "zh", chat_id=506))
     assert "全部" in everything.text or "everything" in everything.text
     [nothing] = services.router.command("subscribe", "res-2/7", services.askers.asker(530, "en", chat_id=530))
@@ -206,9 +212,6 @@ async def test_forget_leaves_nothing_of_the_user_in_any_table(
     await run_until(services, dispatcher_for(services, bot), clock, dt.datetime(2024, 10, 6, tzinfo=UTC), dt.timedelta(days=1))
     [snooze_source] = [r for r in rows_of(engine) if r.user_id == uid and r.status == SENT][:1]
     services.router.callback(f"snz:{snooze_source.id}", who)
-    [ask] = services.router.command("forget", "", who)
-    [done] = services.router.callback(ask.buttons[0][0].data or "", who)  # /forget asks first
-    assert "deleted everything" in done.text
 
     def mentions(value: int) -> list[str]:
         found = []
@@ -225,8 +228,26 @@ async def test_forget_leaves_nothing_of_the_user_in_any_table(
                             found.append(f"{table.name}.{column.name}")
         return found
 
+    services.router.command("reload", "", who)  # refused, and audited: the audit outlives /forget
+    [ask] = services.router.command("forget", "", who)
+    shown = plain_text(ask.text)
+    assert "2 subscriptions" in shown and "your daily digest setting" in shown
+    assert "Kept, with a pseudonym instead of your id: 1 record" in shown
+    confirm, cancel = (b.data or "" for b in ask.buttons[0])
+    [kept] = services.router.callback(cancel, who)
+    assert "Nothing was deleted" in kept.text and mentions(uid) != []
+    [stranger] = services.router.callback(confirm, other)  # only the one who asked can confirm
+    assert "for the person who sent /forget" in stranger.text and mentions(uid) != []
+    [done] = services.router.callback(confirm, who)
+    assert "deleted everything" in done.text
+
     assert mentions(uid) == []
     assert mentions(510) != []  # the other delegate keeps everything
+    with session_scope(engine) as session:
+        [audit] = session.execute(select(AuditEntry).where(AuditEntry.action == "reload")).scalars().all()
+    assert audit.user_id is not None and audit.user_id < 0  # a pseudonym, the same on every /forget
+    [nothing] = services.router.command("forget", "", who)
+    assert "nothing" in nothing.text
 
 
 async def test_restart_after_downtime_sends_once_marked_late(
@@ -243,7 +264,7 @@ async def test_restart_after_downtime_sends_once_marked_late(
     assert await restarted.run_once() == 1
     assert await restarted.run_once() == 0
     [late] = texts(server, 511)
-    assert "Sent late" in late and "in 13 hours" in late
+    assert "Sent late" in late and "tomorrow" in late and "13 hours" not in late  # all day: no hour
     row = next(r for r in rows_of(engine) if r.lead == "1d")
     assert (row.status, row.late, row.attempts) == (SENT, True, 1)
 

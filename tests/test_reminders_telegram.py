@@ -57,8 +57,9 @@ async def test_commands_deep_link_and_calendar_file(telegram: TelegramHarness) -
     assert upload.filename == "habitat-subscriptions.ics"
     events = list(Calendar.from_ical(upload.data).walk("VEVENT"))
     assert [str(e.get("uid")) for e in events] == ["WUF12@habitat-assistant"]
-    [ask] = await telegram.ask("/forget", chat_id=3002, language_code="zh")
-    [gone] = await telegram.press(ask["reply_markup"]["inline_keyboard"][0][0]["callback_data"], chat_id=3002)
+    [asked] = await telegram.ask("/forget", chat_id=3002, language_code="zh")
+    assert "将删除" in visible(asked) and "订阅 1 项" in visible(asked)  # says what, deletes nothing yet
+    [gone] = await telegram.press(asked["reply_markup"]["inline_keyboard"][0][0]["callback_data"], chat_id=3002)
     assert "已删除" in visible(gone)
     [empty] = await telegram.ask("/mysubs", chat_id=3002, language_code="zh")
     assert "还没有订阅" in visible(empty)

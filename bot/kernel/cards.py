@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.kernel.callbacks import AgendaButton, EntryButton, ParagraphButton, SubscribeButton
-from bot.kernel.dates import date_range, until
+from bot.kernel.dates import clock_time, date_range, month_year, until, utc_offset
 from bot.kernel.i18n import gettext_for
-from bot.kernel.occurrences import last_occurrence, next_occurrence
+from bot.kernel.occurrences import last_occurrence, next_occurrence, zone_of
 from bot.kernel.reply import Button, Reply, esc, rows
 from bot.kernel.sections import body_sections, header_lines
+from bot.kernel.timing import Stage, can_follow, span, stage, written_before
 from store.catalog import Catalog
-from store.kinds import FOLLOWABLE, spec
+from store.kinds import spec
 from store.paragraphs import Paragraph
 from store.schema import COVER, Entry, Kind, Source
 
@@ -65,15 +66,26 @@ def when_line(entry: Entry, now: dt.datetime, lang: str) -> str | None:
     place = ""
     if entry.place:
         place = esc(_also_in_english(entry.place.get(lang), entry.place.en, lang))
+    where = stage(entry, now)
     if entry.dates:
         start, end = entry.dates.start, entry.dates.end
         span = _also_in_english(date_range(start, end, lang), date_range(start, end, "en"), lang)
+        if where is Stage.CANCELLED:
+            return " · ".join(p for p in (f"❌ <b>{_('Cancelled')}</b>", f"<s>{span}</s>", place) if p)
+        if where is Stage.POSTPONED:
+            return " · ".join(p for p in (f"⏸ <b>{_('Postponed; new dates not announced yet')}</b>",
+                                          f"<s>{span}</s>", place) if p)
         line = " · ".join(p for p in (f"📅 <b>{span}</b>", place) if p)
         occurrence = next_occurrence(entry, now) or last_occurrence(entry, now)
         if occurrence is not None:
             distance = until(now, occurrence.starts_at, occurrence.ends_at, lang)
             line += f" · {distance}" if lang == "zh" else f" ({distance})"
+        if where is not Stage.OVER and entry.timezone:
+            line += "\n" + hours_line(entry, lang)
         return line
+    if where is Stage.EXPECTED and entry.expected is not None:
+        expected = _("Expected in %(year)d; dates not announced yet") % {"year": entry.expected}
+        return " · ".join(p for p in (f"📅 <b>{expected}</b>", place) if p)
     if entry.recurrence:
         occurrence = next_occurrence(entry, now)
         if occurrence is None:
@@ -84,6 +96,31 @@ def when_line(entry: Entry, now: dt.datetime, lang: str) -> str | None:
     if place:
         return f"📍 {place}"
     return None
+
+
+def hours_line(entry: Entry, lang: str) -> str:
+    """The opening time at the venue when the sources give one; otherwise say there is none
+    (an all-day event's days are the venue's: no hour is made up)."""
+    _ = gettext_for(lang)
+    bounds = span(entry)
+    assert entry.dates is not None and bounds is not None
+    zone = zone_of(entry)
+    if entry.dates.time is None:
+        return "🕘 " + _("No start time in the sources; the days are the venue's (%(zone)s).") % {"zone": esc(zone)}
+    return "🕘 " + _("Opens at %(time)s venue time (%(zone)s, %(offset)s).") % {
+        "time": clock_time(entry.dates.time), "zone": esc(zone), "offset": utc_offset(zone, bounds[0])}
+
+
+def outcomes_heading(entry: Entry, catalog: Catalog, now: dt.datetime, lang: str) -> str:
+    """"Outcomes" once known; what sources written before the event expected is shown as such."""
+    _ = gettext_for(lang)
+    basis = written_before(entry, catalog)
+    if basis is not None:
+        return _("Expected, as of %(doc)s, %(when)s") % {
+            "doc": esc(basis.document.citation()), "when": month_year(basis.date, lang)}
+    if stage(entry, now) in (Stage.COMING, Stage.EXPECTED, Stage.POSTPONED):
+        return _("Expected outcomes")
+    return _("Outcomes")
 
 
 def entry_reply(entry: Entry, catalog: Catalog, now: dt.datetime, lang: str, *, fuzzy_from: str | None = None) -> Reply:
@@ -121,7 +158,7 @@ def entry_reply(entry: Entry, catalog: Catalog, now: dt.datetime, lang: str, *, 
         lines.append("<i>{}</i>".format(_("Adopted, but the sources give no summary of this text.")))
     if entry.outcomes:
         lines.append("")
-        lines.append("<b>{}</b>".format(_("Outcomes")))
+        lines.append(f"<b>{outcomes_heading(entry, catalog, now, lang)}</b>")
         lines.extend(f"• {esc(o.get(lang))}" for o in entry.outcomes)
     lines.extend(body_sections(entry, catalog, lang))
     lines.append("")
@@ -132,7 +169,7 @@ def entry_reply(entry: Entry, catalog: Catalog, now: dt.datetime, lang: str, *, 
     lines.append(_sources_line(all_sources, catalog, lang))
 
     buttons: list[Button] = []
-    if entry.kind in FOLLOWABLE and (entry.dates or entry.recurrence):
+    if can_follow(entry, now):  # nothing to remind of once a one-off event is over
         buttons.append(Button(f"🔔 {_('Subscribe')}", data=SubscribeButton(entry.id).pack()))  # the reminders area
     if entry.agenda is not None and entry.agenda.items:
         buttons.append(Button(f"📋 {_('Agenda')}", data=AgendaButton(entry.id).pack()))

@@ -7,6 +7,7 @@ dash (``5–9 June 2023``, ``28 June – 2 July 2023``). Nothing here comes from
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from bot.kernel.i18n import gettext_for, ngettext_for
 
@@ -41,6 +42,11 @@ def single_day(date: dt.date, lang: str) -> str:
     return _zh(date) if lang == "zh" else _en(date)
 
 
+def month_year(day: dt.date, lang: str) -> str:
+    """``2023年9月`` / ``September 2023``: when a document was written."""
+    return f"{day.year}年{day.month}月" if lang == "zh" else f"{MONTHS_EN[day.month - 1]} {day.year}"
+
+
 def date_range(start: dt.date, end: dt.date | None, lang: str) -> str:
     """From ``start`` to ``end``, naming the year and month once when they are shared.
 
@@ -63,10 +69,31 @@ def clock_time(moment: dt.datetime | dt.time) -> str:
     return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
+def utc_offset(zone: str, at: dt.datetime) -> str:
+    """``UTC+03:00`` for ``zone`` at ``at`` (offsets change with DST)."""
+    offset = at.astimezone(ZoneInfo(zone)).utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 def instant(moment: dt.datetime, lang: str) -> str:
     """A date and time with its zone: ``2024年11月4日 08:00 (Africa/Cairo)`` / ``4 November 2024, 08:00 (…)``."""
     separator = " " if lang == "zh" else ", "
     return f"{single_day(moment.date(), lang)}{separator}{clock_time(moment)} ({moment.tzinfo})"
+
+
+def beside(moment: dt.datetime, venue_zone: str, user_zone: str, lang: str) -> str:
+    """A start in the reader's zone with the venue's beside it (once when they agree), escaped-safe
+    (zone names and digits only): ``4 November 2024, 16:00 (Asia/Shanghai) UTC+08:00 — at the
+    venue: 4 November 2024, 10:00 (Africa/Cairo) UTC+02:00``."""
+    _ = gettext_for(lang)
+    venue = f"{instant(moment.astimezone(ZoneInfo(venue_zone)), lang)} {utc_offset(venue_zone, moment)}"
+    if user_zone == venue_zone:
+        return venue
+    mine = f"{instant(moment.astimezone(ZoneInfo(user_zone)), lang)} {utc_offset(user_zone, moment)}"
+    colon = "：" if lang == "zh" else ": "
+    return f"{mine} — {_('at the venue')}{colon}{venue}"
 
 
 def until(now: dt.datetime, starts: dt.datetime, ends: dt.datetime, lang: str) -> str:

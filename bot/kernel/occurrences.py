@@ -27,11 +27,17 @@ class Occurrence:
     first_day: dt.date
     last_day: dt.date
     zone: str
+    #: The opening time at the venue, when the sources give one; None: all day.
+    time: dt.time | None = None
+
+    @property
+    def all_day(self) -> bool:
+        return self.time is None
 
     @property
     def starts_at(self) -> dt.datetime:
-        """Midnight at the venue on the first day."""
-        return dt.datetime.combine(self.first_day, dt.time(0), ZoneInfo(self.zone))
+        """The opening time at the venue on the first day (midnight for an all-day event)."""
+        return dt.datetime.combine(self.first_day, self.time or dt.time(0), ZoneInfo(self.zone))
 
     @property
     def ends_at(self) -> dt.datetime:
@@ -51,8 +57,11 @@ def zone_of(entry: Entry, default: str = DEFAULT_ZONE) -> str:
 def occurrences(entry: Entry, after: dt.datetime, until: dt.datetime) -> Iterator[Occurrence]:
     """Occurrences of ``entry`` that have not ended at ``after`` and start before ``until``."""
     zone = zone_of(entry)
+    if entry.status is not None:
+        return  # cancelled, or postponed until new dates are announced: nothing takes place
     if entry.dates is not None:
-        occurrence = Occurrence(entry.id, entry.dates.start, entry.dates.end or entry.dates.start, zone)
+        occurrence = Occurrence(entry.id, entry.dates.start, entry.dates.end or entry.dates.start, zone,
+                                entry.dates.time)
         if occurrence.ends_at > after and occurrence.starts_at < until:
             yield occurrence
         return

@@ -18,15 +18,14 @@ from bot.kernel.callbacks import (
     ParagraphButton,
     UpcomingButton,
 )
-from bot.kernel.cards import choice_reply, entry_reply, paragraph_reply, short_label
+from bot.kernel.cards import choice_reply, entry_reply, paragraph_reply
 from bot.kernel.clock import Clock
 from bot.kernel.content import ContentService
-from bot.kernel.dates import date_range, until
-from bot.kernel.i18n import gettext_for, t
-from bot.kernel.occurrences import upcoming
+from bot.kernel.i18n import LANGUAGES, gettext_for, t
 from bot.kernel.reply import Button, Reply, esc, rows
 from bot.kernel.router import MAX_QUERY, Asker, Command, Feature, Handler, too_long
 from bot.lookup.agenda import agenda_reply
+from bot.lookup.calendar import today_reply, upcoming_reply
 from store.catalog import Ambiguous, Catalog, Found, NotFound
 from store.kinds import LOOKUPS, LookupSpec
 from store.normalize import parse_identifier
@@ -42,6 +41,7 @@ PLAIN_COMMANDS: dict[str, str] = {
     **dict.fromkeys(("help", "帮助", "?", "？", "menu", "菜单", "命令", "commands"), "help"),
     **dict.fromkeys(("hi", "hello", "hey", "start", "你好", "您好", "开始"), "start"),
     **dict.fromkeys(("upcoming", "coming up", "what's next", "whats next", "即将", "近期日程", "日程", "接下来"), "upcoming"),
+    **dict.fromkeys(("today", "今天", "今日", "this week", "本周"), "today"),
 }
 
 
@@ -82,6 +82,7 @@ class LookupFeature:
                      for spec in LOOKUPS]
         commands += [
             Command("upcoming", self.upcoming, lambda lang: t(lang, "the next milestones"), shows=True),
+            Command("today", self.today, lambda lang: n(lang)("what is on today and this week"), shows=True),
             Command("agenda", self.agenda, lambda lang: t(lang, "a session's agenda: /agenda HA.1"), shows=True),
             Command("lang", self.lang, lambda lang: n(lang)("language: /lang zh or /lang en"), shows=False),
         ]
@@ -156,9 +157,13 @@ class LookupFeature:
 
     def lang(self, args: str, who: Asker) -> list[Reply]:
         choice = args.strip().lower()
-        if choice not in ("zh", "en"):
+        if choice not in LANGUAGES:
             _ = gettext_for(who.lang)
-            return [Reply(_("Usage: /lang zh or /lang en"), rows([Button("中文", data=LanguageButton("zh").pack()), Button("English", data=LanguageButton("en").pack())]))]
+            buttons = rows([Button("中文", data=LanguageButton("zh").pack()), Button("English", data=LanguageButton("en").pack())])
+            if not choice:
+                return [Reply(_("Usage: /lang zh or /lang en"), buttons)]
+            return [Reply(_("I do not speak “%(code)s”. The languages are: 中文 (/lang zh) and English (/lang en).")
+                          % {"code": esc(args.strip()[:20])}, buttons)]
         if who.user_id is not None:
             self.remember_language(who.user_id, choice)
         _ = gettext_for(choice)
@@ -188,21 +193,11 @@ class LookupFeature:
 
     def upcoming(self, args: str, who: Asker) -> list[Reply]:
         """The next milestones from now; recurring ones computed for the coming year."""
-        _ = gettext_for(who.lang)
-        now = self.now()
-        found = upcoming(self.catalog.entries.values(), now, days=366)[:12]
-        if not found:
-            return [Reply(_("Nothing is scheduled in the coming year in the bot's sources."))]
-        lines = ["<b>{}</b>".format(_("Coming up"))]
-        buttons = []
-        for occurrence in found:
-            entry = self.catalog.entries[occurrence.entry_id]
-            span = date_range(occurrence.first_day, occurrence.last_day, who.lang)
-            distance = until(now, occurrence.starts_at, occurrence.ends_at, who.lang)
-            place = f" · {esc(entry.place.get(who.lang))}" if entry.place else ""
-            lines.append(f"• <b>{span}</b> — {esc(entry.names.get(who.lang))}{place} ({distance})")
-            buttons.append(Button(short_label(entry, who.lang), data=EntryButton(entry.id).pack()))
-        return [Reply("\n".join(lines), rows(buttons[:8]))]
+        return [upcoming_reply(self.catalog, self.now(), who.lang)]
+
+    def today(self, args: str, who: Asker) -> list[Reply]:
+        """What is in session or observed today and in the next 7 days, in the asker's zone."""
+        return [today_reply(self.catalog, self.now(), who.lang, who.timezone)]
 
     def agenda(self, args: str, who: Asker) -> list[Reply]:
         """``/agenda HA.1``: the items the sources give and the documents under each."""
