@@ -45,7 +45,10 @@ from bot.search.area import SearchArea  # noqa: E402
 from store.aliases import entry_aliases  # noqa: E402
 from store.catalog import Catalog  # noqa: E402
 from store.content import load_content  # noqa: E402
+from store.db import make_engine  # noqa: E402
+from store.migrations import upgrade  # noqa: E402
 from store.paragraphs import Paragraph  # noqa: E402
+from store.queries import StoredQueries  # noqa: E402
 from store.search import SearchIndex, SearchService, snippet  # noqa: E402
 from store.tokenize import read_terms, segmenter  # noqa: E402
 
@@ -221,7 +224,10 @@ def run(size: int, rounds: int, trials: int) -> None:
             capture_output=True, text=True, check=True,
         )
         restart = json.loads(probe.stdout.strip().splitlines()[-1])
-        area = SearchArea(ContentService(None, catalog), FixedClock(NOW), service)  # type: ignore[arg-type]
+        engine = make_engine(f"sqlite:///{directory / 'queries.db'}")  # long queries behind paging buttons
+        upgrade(engine)
+        area = SearchArea(ContentService(None, catalog), FixedClock(NOW), service,  # type: ignore[arg-type]
+                          queries=StoredQueries(engine))
         figures = time_queries(index, area, realistic_queries(), rounds, trials)
         print(f"\n== {label}: {paragraphs:,} paragraphs, {len(catalog.entries)} entries"
               + (f" (corpus generated in {generated:.1f} s)" if size else ""))

@@ -50,6 +50,7 @@ from reminders.dispatcher import Pacer, Sender
 from reminders.service import Reminders
 from store.db import session_scope
 from store.dbcheck import DatabaseProblem, open_database
+from store.queries import StoredQueries
 from store.search import SearchService
 from store.tokenize import read_terms
 from store.users import record_search_miss
@@ -119,7 +120,7 @@ def wire(settings: Settings, clock: Clock, engine: Engine, content: ContentServi
     index = SearchService(lambda: content.catalog,
                           index_directory(settings.database_url, settings.search_index_dir),
                           read_terms(Path(settings.content_dir) / "terms.txt"))
-    search = SearchArea(content, clock, index, remember_miss, SearchMemory(engine, clock))
+    search = SearchArea(content, clock, index, remember_miss, SearchMemory(engine, clock), queries=StoredQueries(engine))
     subscriptions = RemindersArea(engine, content, clock, default_timezone=settings.default_timezone,
                                   forget_key=(settings.telegram_bot_token or "habitat-assistant").encode())
     admin = AdminArea(engine, content, clock, content_dir=settings.content_dir, admin_ids=settings.admin_ids)

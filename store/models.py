@@ -119,3 +119,14 @@ class GroupSetting(SQLModel, table=True):
     enabled: bool = False
     changed_by: int = Field(sa_column=Column(BigInteger, nullable=False))
     changed_at: dt.datetime = Field(sa_column=utc_column())
+
+
+class SearchQuery(SQLModel, table=True):
+    """A search too long for its paging buttons, named there by a key: any replica reads it back."""
+
+    __tablename__ = "search_query"
+
+    key: str = Field(primary_key=True, max_length=16)  # hex of the query's SHA-1
+    query: str = Field(sa_column=Column(Text, nullable=False))
+    #: Last time a page with this key was shown (refreshed at most daily); old rows are pruned.
+    used_at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))

@@ -266,6 +266,10 @@ class FakeBotApi:
         self.webhook_posts: list[WebhookPost] = []
         #: seconds before an update the webhook refused is posted again (Telegram waits longer)
         self.webhook_retry_delay = 0.2
+        #: Replicas behind a load balancer at the webhook URL: each POST goes to the next one in
+        #: turn (same path and query), so an update refused or lost at one is retried at another.
+        self.webhook_upstreams: list[str] = []
+        self._next_upstream = 0
         self._webhook_tasks: list[asyncio.Task[None]] = []
         self._webhook_retry_at: dict[int, float] = {}
         self._webhook_in_flight: set[int] = set()
@@ -1007,7 +1011,7 @@ class FakeBotApi:
                 if self.webhook.get("secret_token"):
                     headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
                 try:
-                    async with session.post(self.webhook["url"], json=update, headers=headers,
+                    async with session.post(self._webhook_target(), json=update, headers=headers,
                                             timeout=aiohttp.ClientTimeout(total=60)) as response:
                         status = response.status
                 except (aiohttp.ClientError, TimeoutError):
@@ -1021,6 +1025,17 @@ class FakeBotApi:
                 else:
                     self._webhook_retry_at[uid] = time.monotonic() + self.webhook_retry_delay
                 self._calls_signal.fire()
+
+    def _webhook_target(self) -> str:
+        """The registered URL, or the next upstream behind it (round robin, as a load balancer)."""
+        assert self.webhook is not None
+        url = str(self.webhook["url"])
+        if not self.webhook_upstreams:
+            return url
+        upstream = self.webhook_upstreams[self._next_upstream % len(self.webhook_upstreams)]
+        self._next_upstream += 1
+        path = re.sub(r"^https?://[^/]+", "", url)
+        return upstream.rstrip("/") + path
 
     async def _get_webhook_info(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         info: dict[str, Any] = {

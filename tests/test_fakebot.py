@@ -400,3 +400,38 @@ def test_callback_data_limits() -> None:
     for bad in ("x" * 65, "议" * 22, ""):
         with pytest.raises(AssertionError, match="callback_data"):
             assert_callback_data({"inline_keyboard": [[{"text": "b", "callback_data": bad}]]})
+
+
+async def test_a_webhook_behind_a_load_balancer_reaches_the_replica_that_answers() -> None:
+    """Updates are spread over the upstreams; one that does not answer gets nothing lost."""
+    got: dict[str, list[int]] = {"a": []}
+
+    async def receive(request: aiohttp.web.Request) -> aiohttp.web.Response:
+        assert request.headers["X-Telegram-Bot-Api-Secret-Token"] == "s3cret"
+        got["a"].append((await request.json())["update_id"])
+        return aiohttp.web.Response(text="ok")
+
+    receiver = aiohttp.web.Application()
+    receiver.router.add_post("/telegram", receive)
+    runner = aiohttp.web.AppRunner(receiver)
+    await runner.setup()
+    site = aiohttp.web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with FakeBotApi() as server:
+            server.webhook_retry_delay = 0.05
+            # The second upstream is a closed port: a replica that died.
+            server.webhook_upstreams = [f"http://127.0.0.1:{port}", "http://127.0.0.1:9"]
+            bot = Bot(TOKEN, base_url=f"{server.url}/bot")
+            async with bot:
+                await bot.set_webhook("https://bot.example.org/telegram", secret_token="s3cret")
+            ids = [server.send_text(900 + i, f"hello {i}") for i in range(6)]
+            for _ in range(100):
+                if sorted(got["a"]) == ids:
+                    break
+                await asyncio.sleep(0.05)
+        assert sorted(got["a"]) == ids
+        assert {p.status for p in server.webhook_posts} == {0, 200}  # some went to the dead one first
+    finally:
+        await runner.cleanup()

@@ -4,18 +4,20 @@ Everything here is transport-free: the Telegram handlers (``handlers/inline.py``
 generic handlers) and the console only carry what these functions return.
 
 Paging buttons must fit Telegram's 64-byte callback data, so a short query travels in the button
-itself (it survives a restart) and a long one as an 8-hex key into a small in-memory LRU.
+itself and a long one as a key to the query stored in the database (``store/queries.py``): any
+replica answers the press, also after a restart.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from bot.kernel import metrics
 from bot.kernel.callbacks import CommandButton, EntryButton, ParagraphButton, SearchPage
@@ -38,8 +40,8 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 5
 INLINE_LIMIT = 20  # Telegram allows 50; 20 fills a phone screen and answers faster
 SNIPPET_WIDTH = 150
-KEY_CACHE = 2048
 PREFIX = "s"
+PRUNE_EVERY = 6 * 3600.0  # seconds between two prunings of stored long queries
 #: Words that page on through the last result list ("more" and the like), typed alone.
 MORE_WORDS = ("more", "next", "next page", "more results", "更多", "下一页", "下页", "再来", "继续")
 
@@ -52,6 +54,16 @@ class InlineItem:
     title: str
     description: str
     text: str  # HTML message sent when the delegate picks the result; cites the source
+
+
+class QueryStore(Protocol):
+    """Where long queries behind paging buttons are kept (``store.queries.StoredQueries``)."""
+
+    def remember(self, query: str, now: dt.datetime) -> str: ...
+
+    def recall(self, key: str) -> str | None: ...
+
+    def prune(self, now: dt.datetime) -> int: ...
 
 
 def index_directory(database_url: str, configured: Path | None = None) -> Path:
@@ -67,15 +79,15 @@ class SearchArea:
     """Answers searches for the core; installed as ``core.search`` (so it is also the hook)."""
 
     def __init__(self, content: ContentService, clock: Clock, service: SearchService,
-                 on_miss: Callable[[str], None] | None = None, memory: SearchMemory | None = None) -> None:
+                 on_miss: Callable[[str], None] | None = None, memory: SearchMemory | None = None, *,
+                 queries: QueryStore) -> None:
         self.content = content
         self.clock = clock
         self.service = service
+        self.queries = queries  # long queries behind paging buttons, shared by every replica
         self.on_miss = on_miss  # told of questions that found nothing (counted for /stats)
         self.memory = memory  # each user's last result list, for "more" (in the database)
         self.answers = Answers(clock)
-        self._queries: OrderedDict[str, str] = OrderedDict()
-        self._lock = threading.Lock()
 
     def feature(self) -> Feature:
         def describe(lang: str) -> str:
@@ -90,10 +102,16 @@ class SearchArea:
                       Command("more", self.more, describe_more, shows=True)],
             buttons={SearchPage: self.button},
             text=[self],
-            jobs=[Job("search-warm", every=0, run=self.service.warm, first=0.0)],
+            jobs=[Job("search-warm", every=0, run=self.service.warm, first=0.0),
+                  Job("search-keys-prune", every=PRUNE_EVERY, run=self._prune, first=60.0)],
             on_content_change=[self._rebuild],
             words=dict.fromkeys(MORE_WORDS, "more"),
         )
+
+    def _prune(self) -> None:
+        pruned = self.queries.prune(self.clock.now())
+        if pruned:
+            log.info("forgot %d long search queries not shown for a month", pruned)
 
     def _rebuild(self, _old: Catalog, _new: Catalog) -> None:
         """A content change needs a new index; build it now, off the request path."""
@@ -138,7 +156,7 @@ class SearchArea:
     def button(self, button: SearchPage, who: Asker) -> list[Reply]:
         """A "more" button: the query in the button, or the key of a long one."""
         _ = gettext_for(who.lang)
-        query = button.query or self._queries.get(button.key)
+        query = button.query or self.queries.recall(button.key)
         if not query:
             return [Reply(_("This search has expired. Please send it again."))]
         return [self.page(query, button.page, speaking(query, who))]
@@ -197,10 +215,15 @@ class SearchArea:
             buttons.append(self._result_button(number, hit, index.catalog, who.lang))
         layout = list(rows(buttons, per_row=1))
         navigation = []
-        if page > 0:
-            navigation.append(Button("◀ " + _("Previous"), data=self._page_data(text, page - 1)))
-        if first + PAGE_SIZE < total:
-            navigation.append(Button(_("More") + " ▶", data=self._page_data(text, page + 1)))
+        pages = [(page - 1, "◀ " + _("Previous"))] if page > 0 else []
+        pages += [(page + 1, _("More") + " ▶")] if first + PAGE_SIZE < total else []
+        key = ""
+        for number, label in pages:
+            data = SearchPage(number, query=text)
+            if not data.fits():
+                key = key or self.queries.remember(text, self.clock.now())
+                data = SearchPage(number, key=key)
+            navigation.append(Button(label, data=data.pack()))
         if navigation:
             layout.append(tuple(navigation))
         return Reply("\n".join(lines), tuple(layout), meta={**meta, "results": str(total)})
@@ -228,18 +251,6 @@ class SearchArea:
         label = doc.citation() if doc else hit.doc or ""
         label = label if len(label) <= 30 else label[:29] + "…"
         return Button(f"{number}. {label} ¶{hit.number}", data=ParagraphButton(hit.doc or "", hit.number or "").pack())
-
-    def _page_data(self, query: str, page: int) -> str:
-        direct = SearchPage(page, query=query)
-        if direct.fits():
-            return direct.pack()
-        key = hashlib.sha1(query.encode()).hexdigest()[:8]
-        with self._lock:
-            self._queries[key] = query
-            self._queries.move_to_end(key)
-            while len(self._queries) > KEY_CACHE:
-                self._queries.popitem(last=False)
-        return SearchPage(page, key=key).pack()
 
     # -- inline mode -----------------------------------------------------------------------------
 
