@@ -25,7 +25,7 @@ from bot.kernel.occurrences import Lead, Occurrence, due_at, occurrences, stored
 from bot.kernel.reply import plain_text
 from reminders.planner import entries_for
 from store.catalog import Catalog
-from store.schema import Entry
+from store.schema import Entry, Status
 
 PRODID = "-//Habitat Assistant//人居助手 calendar feed//ZH"
 #: Occurrences that ended this long ago stay in the feed (a session just closed is still looked up).
@@ -60,12 +60,6 @@ class Feed:
         return '"' + hashlib.sha256(self.body).hexdigest()[:32] + '"'
 
 
-def opening(occurrence: Occurrence) -> dt.time | None:
-    """The opening time at the venue when the sources give one; None: an all-day event."""
-    value = getattr(occurrence, "time", None)  # present once content carries opening times
-    return value if isinstance(value, dt.time) else None
-
-
 def followed_leads(catalog: Catalog, follows: Iterable[Follow]) -> dict[str, tuple[Entry, tuple[Lead, ...]]]:
     """Each followed entry and the lead times of every subscription that covers it (merged)."""
     found: dict[str, tuple[Entry, set[Lead]]] = {}
@@ -80,13 +74,15 @@ def followed_leads(catalog: Catalog, follows: Iterable[Follow]) -> dict[str, tup
 def trigger(occurrence: Occurrence, lead: Lead, zone: str) -> dt.timedelta:
     """The alarm's offset from DTSTART, so it fires when the bot's reminder for ``lead`` would.
 
-    A timed event's DTSTART is an instant: the offset is exact. An all-day event starts at
-    midnight wherever the calendar is read, taken to be the user's zone (the one the bot reminds
-    them in): the offset is counted on that zone's wall clock.
+    Calendar apps add a trigger's days on the wall clock of the zone DTSTART is read in (RFC 5545
+    durations in days are nominal), so the offset is counted on that clock: the venue's for a
+    timed event (its TZID), and for an all-day event, which starts at midnight wherever the
+    calendar is read, the user's zone (the one the bot reminds them in).
     """
     due = due_at(occurrence, lead, zone)
-    if opening(occurrence) is not None:
-        return due - occurrence.starts_at
+    if not occurrence.all_day:
+        venue = ZoneInfo(occurrence.zone)
+        return due.astimezone(venue).replace(tzinfo=None) - occurrence.starts_at.replace(tzinfo=None)
     wall = due.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
     return wall - dt.datetime.combine(occurrence.first_day, dt.time(0))
 
@@ -106,11 +102,10 @@ def _event(entry: Entry, occurrence: Occurrence, leads: tuple[Lead, ...], catalo
     event.add("uid", _uid(entry, occurrence))
     event.add("dtstamp", stamp)
     event.add("summary", name)
-    time = opening(occurrence)
-    if time is None:
+    if occurrence.all_day:
         event.add("dtstart", occurrence.first_day)
         event.add("dtend", occurrence.last_day + dt.timedelta(days=1))  # exclusive for a DATE
-    else:
+    else:  # the opening time at the venue, in the venue's zone (TZID), until the last day ends there
         event.add("dtstart", occurrence.starts_at)
         event.add("dtend", occurrence.ends_at)
     if entry.place:
@@ -155,8 +150,8 @@ def build_feed(catalog: Catalog, follows: Iterable[Follow], *, now: dt.datetime,
     for entry, leads in items:
         ahead = DATED_AHEAD if entry.dates is not None else AHEAD
         found = list(occurrences(entry, now - KEPT, now + ahead))
-        if not found and entry.dates is None and entry.recurrence is None:
-            waiting.append(entry.names.get(lang))
+        if not found and (entry.dates is None and entry.recurrence is None or entry.status == Status.POSTPONED):
+            waiting.append(entry.names.get(lang))  # expected in a year, or postponed: dates to come
         for occurrence in found:
             cal.add_component(_event(entry, occurrence, leads, catalog, now=now, stamp=stamp, zone=zone, lang=lang))
             events += 1

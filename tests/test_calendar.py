@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,16 +19,18 @@ from icalendar import Calendar, Component
 from sqlalchemy import select
 
 from bot.app import Habitat, build
+from bot.console import run_console
 from bot.kernel.clock import FixedClock
 from bot.kernel.occurrences import due_at, occurrences, stored_leads
 from bot.kernel.reply import Reply, plain_text
 from reminders.calendar import TOKEN_PATTERN, feed_owner, issue_feed
 from reminders.feed import AHEAD
+from reminders.forget import ForgetButton
 from reminders.models import CalendarFeed, Delivery
 from reminders.planner import plan
 from store.catalog import Catalog
 from store.db import session_scope
-from tests.conftest import T0, make_settings
+from tests.conftest import CONTENT, T0, make_settings
 
 PUBLIC = "https://bot.example.org"
 URL = re.compile(r"https://bot\.example\.org/calendar/([A-Za-z0-9_-]+)\.ics")
@@ -209,12 +215,9 @@ def test_the_feed_follows_subscriptions_and_content_as_they_change(habitat: Habi
 def test_forget_deletes_the_address(habitat: Habitat) -> None:
     say(habitat, "/subscribe WUF12", 7109)
     token = token_from(say(habitat, "/calendar", 7109))
-    say(habitat, "/forget", 7109)
-    for reply in say(habitat, "/forget", 7109):  # the confirmation, where /forget asks first
-        for row in reply.buttons:
-            for button in row:
-                if button.data and "forget" in button.data:
-                    habitat.router.callback(button.data, habitat.askers.asker(7109, "en", chat_id=7109))
+    [asked] = say(habitat, "/forget", 7109)
+    assert "calendar feed address" in asked.text and habitat.calendar.feed_for_token(token) is not None
+    habitat.router.callback(ForgetButton("go", 7109).pack(), habitat.askers.asker(7109, "en", chat_id=7109))
     assert habitat.calendar.feed_for_token(token) is None
 
 
@@ -241,3 +244,50 @@ def test_calendar_answers_in_chinese(habitat: Habitat) -> None:
     calendar = feed(habitat, token_from([reply]))
     assert str(calendar["x-wr-calname"]) == "人居助手：我关注的活动"
     assert str(events(calendar)["WUF12@habitat-assistant"]["summary"]) == "世界城市论坛第十二届会议"
+
+
+def test_a_timed_event_carries_its_venue_zone_and_alarms_count_on_its_clock(habitat: Habitat) -> None:
+    """An opening time in a zone with summer time: the alarm a month ahead, read in Warsaw's zone
+    across the end of summer time, still fires at 08:00 in Beijing as the bot's reminder does."""
+    old = habitat.content.catalog
+    wuf = old.entries["WUF12"]
+    assert wuf.dates is not None
+    timed = wuf.model_copy(update={"timezone": "Europe/Warsaw", "dates": wuf.dates.model_copy(update={"time": dt.time(10)})})
+    habitat.content.swap(Catalog({**old.entries, "WUF12": timed}, old.documents, old.paragraphs, old.glossary,
+                                 old.aliases, "timed"))
+    say(habitat, "/timezone Beijing", 7112)
+    say(habitat, "/subscribe WUF12 30d 2h", 7112)
+    found = habitat.calendar.feed_for_token(token_from(say(habitat, "/calendar", 7112)))
+    assert found is not None
+    assert b"DTSTART;TZID=Europe/Warsaw:20241104T100000" in found.body
+    assert b"DTEND;TZID=Europe/Warsaw:20241109T000000" in found.body
+    calendar = Calendar.from_ical(found.body)
+    assert [str(tz["tzid"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/Warsaw"]
+    wuf_event = events(calendar)["WUF12@habitat-assistant"]
+    assert sorted(str(a["trigger"].to_ical(), "ascii") for a in wuf_event.walk("VALARM")) == ["-P30DT8H", "-PT2H"]
+    [occurrence] = occurrences(timed, T0, T0 + dt.timedelta(days=60))
+    assert alarm_instants(wuf_event, "Asia/Shanghai") == {due_at(occurrence, lead, "Asia/Shanghai")
+                                                         for lead in stored_leads("30d 2h")}
+    assert dt.datetime(2024, 10, 5, 0, 0, tzinfo=dt.UTC) in alarm_instants(wuf_event, "Asia/Shanghai")
+
+
+def test_calendar_in_the_console_writes_the_file_under_var_and_prints_its_path(services: Habitat, tmp_path: Path) -> None:
+    lines = ["/subscribe WUF12", "/calendar", "/quit"]
+    shown: list[str] = []
+    files = tmp_path / "var"
+    assert run_console(services, read=lambda _prompt: lines.pop(0), write=shown.append, files=files) == 0
+    written = files / "habitat-calendar.ics"
+    assert written.is_file() and f"file written: {written.resolve()}" in shown[2]
+    assert "PUBLIC_URL" in shown[2]  # the console speaks the default language (zh)
+    assert set(events(Calendar.from_ical(written.read_bytes()))) == {"WUF12@habitat-assistant"}
+
+
+def test_the_console_gives_a_file_even_where_public_url_is_set(loaded_sqlite_url: str, tmp_path: Path) -> None:
+    """The console serves no HTTP: an address it gave would open nothing while it runs."""
+    env = {**os.environ, "DATABASE_URL": loaded_sqlite_url, "CONTENT_DIR": str(CONTENT), "TELEGRAM_BOT_TOKEN": "",
+           "PUBLIC_URL": PUBLIC, "SEARCH_INDEX_DIR": str(tmp_path / "index")}
+    done = subprocess.run([sys.executable, "-m", "bot", "--now", "2024-10-01T05:00:00Z"], cwd=tmp_path, env=env,
+                          input="/subscribe WUF12\n/calendar\n/quit\n", capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"file written: {tmp_path / 'var' / 'habitat-calendar.ics'}" in done.stdout
+    assert "/calendar/" not in done.stdout
