@@ -34,11 +34,15 @@ from telegram.ext import (
 
 from handlers.http import Deliver, Health, HttpServer
 from handlers.instrument import health_check
+from handlers.updates import ChatOrderedUpdateProcessor
 
 log = logging.getLogger(__name__)
 
 #: The path Telegram posts updates to, under PUBLIC_URL.
 WEBHOOK_PATH = "/telegram"
+#: A webhook request is answered when its update has been handled, or after this many seconds
+#: (Telegram gives up on a webhook request after about a minute and posts the update again).
+HANDLED_WITHIN = 30.0
 #: Seconds from SIGTERM to exit; systemd and Docker kill at 10 (docs/deploy.md).
 STOP_WITHIN = 9.0
 
@@ -88,15 +92,31 @@ def health_of(app: Application) -> Callable[[], Awaitable[Health]]:
 
 
 def feeder(app: Application) -> Deliver:
-    """Hand a webhook update to the application's update queue, as polling does: the application's
-    update processor decides what runs concurrently."""
+    """Hand a webhook update to the application's update queue, as polling does (the application's
+    update processor decides what runs concurrently), and return once it has been handled.
+
+    Telegram takes a 200 as "delivered" and never posts that update again; answering only after
+    the update was handled means an update taken by a replica that died before answering it
+    (SIGKILL, out of memory) is posted again, to another replica, instead of being lost.
+    """
 
     async def deliver(data: dict[str, Any]) -> None:
         try:
             update = Update.de_json(data, app.bot)
         except (KeyError, TypeError) as exc:
             raise ValueError(f"not an update: {exc}") from exc
-        await app.update_queue.put(update)
+        processor = app.update_processor
+        if not isinstance(processor, ChatOrderedUpdateProcessor):
+            await app.update_queue.put(update)
+            return
+        handled = processor.watch(update)
+        try:
+            await app.update_queue.put(update)
+            await asyncio.wait_for(handled, HANDLED_WITHIN)
+        except TimeoutError:
+            log.warning("update %s not handled within %.0f s; acknowledged anyway", update.update_id, HANDLED_WITHIN)
+        finally:
+            processor.unwatch(update)
 
     return deliver
 

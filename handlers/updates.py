@@ -81,9 +81,31 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
         self.on_flood = on_flood
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self._watched: dict[int, asyncio.Future[None]] = {}
         self.dropped = 0
 
+    def watch(self, update: object) -> asyncio.Future[None]:
+        """A future done once ``update`` has been handled here (answered, or dropped by the gate).
+
+        Call before the update is queued, and ``unwatch`` when no longer waiting (the webhook
+        answers Telegram only then: see handlers/serve.py).
+        """
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._watched[id(update)] = future
+        return future
+
+    def unwatch(self, update: object) -> None:
+        self._watched.pop(id(update), None)
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        try:
+            await self._process(update, coroutine)
+        finally:
+            future = self._watched.pop(id(update), None)
+            if future is not None and not future.done():
+                future.set_result(None)
+
+    async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         user = update.effective_user if isinstance(update, Update) else None
         if isinstance(update, Update) and user is not None and not user.is_bot:
             take, warn = self.gate.admit(user.id)

@@ -293,6 +293,7 @@ class Dispatcher:
         """Am I the dispatcher? On becoming it, first take back what a stopped one left claimed."""
         leader, became = self.leadership.check()
         if became:
+            log.info("this process now sends the reminders (dispatcher %s)", self.owner)
             recovered = self.recover()
             if recovered:
                 log.warning("returned %d in-flight reminders of a stopped dispatcher to the queue", recovered)

@@ -454,6 +454,21 @@ class FakeBotApi:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), remaining)
 
+    async def wait_for_posts(self, count: int = 1, timeout: float = 5.0) -> list[WebhookPost]:  # noqa: ASYNC109
+        """Wait until ``count`` webhook posts have been answered (or failed); all posts so far."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            event = self._calls_signal.event
+            if len(self.webhook_posts) >= count:
+                return list(self.webhook_posts)
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(f"timed out after {timeout}s waiting for {count} webhook posts; "
+                                     f"got {len(self.webhook_posts)}")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), remaining)
+
     def _timeout_report(self, method: str | None, count: int, chat_id: Any, timeout: float, got: int) -> str:
         lines = [f"timed out after {timeout}s waiting for {count} x {method} (chat_id={chat_id}); got {got}."]
         seen = [c for c in self.calls if c.method.lower() != "getupdates"]
@@ -963,7 +978,10 @@ class FakeBotApi:
         if params.get("drop_pending_updates"):
             self._updates.clear()
         connections = int(params.get("max_connections") or 40)
+        same = self.webhook is not None and self.webhook["max_connections"] == connections and self._webhook_tasks
         self.webhook = {"url": url, "secret_token": secret, "allowed_updates": allowed, "max_connections": connections}
+        if same:  # setting it again (another replica starting): posts under way go on, as on Telegram
+            return True
         await self._stop_webhook()
         self._webhook_tasks = [asyncio.create_task(self._webhook_worker()) for _ in range(max(1, min(connections, 100)))]
         return True

@@ -86,3 +86,14 @@ def test_a_broadcast_prepared_at_one_replica_is_confirmed_at_another_once(
     assert "broadcast" in sending.meta
     [again] = one.router.callback(send, ADMIN)
     assert "already" in again.text
+
+
+def test_forget_asked_at_one_replica_is_confirmed_at_another(replicas: tuple[Habitat, Habitat]) -> None:
+    one, other = replicas
+    who = Asker(user_id=7007, lang="en", chat_id=7007)
+    one.router.command("subscribe", "WUF12", who)
+    assert "World Urban Forum" in " ".join(r.text for r in other.router.command("mysubs", "", who))
+    [question] = one.router.command("forget", "", who)
+    confirm = next(b.data for row in question.buttons for b in row if b.data and b.text.startswith("🗑"))
+    other.router.callback(confirm, who)
+    assert "World Urban Forum" not in " ".join(r.text for r in one.router.command("mysubs", "", who))

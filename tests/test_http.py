@@ -105,7 +105,8 @@ async def test_webhook_mode_registers_with_the_secret_and_answers_updates_telegr
     webhook_bot.server.send_text(5101, "/session HA.2", user_id=5101, language_code="en")
     [reply] = await webhook_bot.server.wait_for("sendMessage", chat_id=5101, timeout=15)
     assert "5–9 June 2023" in parse_telegram_html(reply["text"])[0]
-    assert [p.status for p in webhook_bot.server.webhook_posts] == [200]
+    # Telegram hears back once the update has been answered, not before (see the next test).
+    assert [p.status for p in await webhook_bot.server.wait_for_posts(1)] == [200]
     # A button under the card is answered the same way.
     data = next(b["callback_data"] for row in reply["reply_markup"]["inline_keyboard"] for b in row
                 if b["callback_data"].startswith("e:res-2/"))
@@ -113,6 +114,17 @@ async def test_webhook_mode_registers_with_the_secret_and_answers_updates_telegr
     replies = await webhook_bot.server.wait_for("sendMessage", chat_id=5101, count=2, timeout=15)
     assert "Resolution 2/" in parse_telegram_html(replies[-1]["text"])[0]
     assert webhook_bot.server.errors == []
+
+
+async def test_telegram_hears_back_only_once_the_update_is_answered(webhook_bot: Running) -> None:
+    """A 200 tells Telegram the update was delivered: a replica that dies before answering must not
+    have said so, or the update is lost (tests/test_replicas.py kills one)."""
+    webhook_bot.server.delay("sendMessage", 0.5)  # the answer takes a while to go out
+    update_id = webhook_bot.server.send_text(5151, "/session HA.2", user_id=5151, language_code="en")
+    [post] = await webhook_bot.server.wait_for_posts(1, timeout=15)
+    [answer] = [c for c in webhook_bot.server.calls if c.method == "sendMessage" and c.params["chat_id"] == 5151]
+    assert (post.update_id, post.status) == (update_id, 200)
+    assert answer.time <= post.time  # the answer was sent before the webhook request was answered
 
 
 async def test_an_update_without_or_with_a_wrong_secret_is_refused_and_never_answered(webhook_bot: Running) -> None:
