@@ -76,9 +76,11 @@ async def test_done_when_wuf12_is_over_and_ha3_dates_then_venue_are_told_once_ea
     assert "dates announced" in notice["text"] and "28 May – 1 June 2029" in notice["text"]
     assert "28 May 2029, 10:00 (Africa/Nairobi)" in notice["text"] and "Next reminder" in notice["text"]
 
-    edit_ha3(week, "    place: {zh: 日内瓦, en: Geneva}\n")
-    [again] = await week.say("/reload")
-    assert "Content reloaded" in again
+    # Later the admin sends the file with a new venue to the bot (an upload, applied at once).
+    sessions = (week.content / "entries" / "sessions.yaml").read_text(encoding="utf-8")
+    uploaded = sessions.replace("    expected: 2029\n", "    expected: 2029\n    place: {zh: 日内瓦, en: Geneva}\n")
+    again = await week.send_file("sessions.yaml", uploaded.encode())
+    assert "sessions.yaml applied" in again and "HA.3" in again
     after = len([m for m in week.server.sent("sendMessage", chat_id=DELEGATE)[skip:] if m["text"].startswith("📢")])
     venue = await week.wait_for_text(DELEGATE, ("Geneva",), skip=skip)
     assert "venue announced: Geneva" in venue["text"] and after <= 2
