@@ -104,7 +104,7 @@ def build(settings: Settings, clock: Clock) -> Habitat:
 
 def wire(settings: Settings, clock: Clock, engine: Engine, content: ContentService) -> Habitat:
     """Every feature on an open database and live content, included into one router."""
-    askers = Askers(engine, default_language=settings.default_language,
+    askers = Askers(engine, clock, default_language=settings.default_language,
                     default_timezone=settings.default_timezone, admin_ids=settings.admin_ids)
     router = Router()
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
-from telegram.error import RetryAfter, TelegramError
+from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.admin.area import AdminArea
@@ -104,10 +104,12 @@ class AdminHandlers:
             return 0, 0
         recipients = await asyncio.to_thread(area.broadcast_recipients)
         reminders = self.reminders()
+        gone: list[int] = []
         if reminders is not None:
-            sent, failed = await self._send_through_dispatcher(reminders.dispatcher, recipients, Reply(esc(text)))
+            sent, failed = await self._send_through_dispatcher(reminders.dispatcher, recipients, Reply(esc(text)), gone)
         else:
-            sent, failed = await self._send_paced(app, recipients, text, broadcast_id)
+            sent, failed = await self._send_paced(app, recipients, text, broadcast_id, gone)
+        await asyncio.to_thread(area.unreachable, gone)
         await asyncio.to_thread(area.broadcast_done, broadcast_id, sent, failed)
         if report_to is not None:
             _ = gettext_for(lang)
@@ -119,8 +121,10 @@ class AdminHandlers:
         return sent, failed
 
     @staticmethod
-    async def _send_through_dispatcher(dispatcher: Dispatcher, recipients: list[int], reply: Reply) -> tuple[int, int]:
-        """Use the reminders dispatcher's pacer and sender (shared limits, same fault handling)."""
+    async def _send_through_dispatcher(dispatcher: Dispatcher, recipients: list[int], reply: Reply,
+                                       gone: list[int]) -> tuple[int, int]:
+        """Use the reminders dispatcher's pacer and sender (shared limits, same fault handling);
+        the users Telegram refuses for good are added to ``gone``."""
         sent = failed = 0
         for user_id in recipients:
             for _attempt in range(5):
@@ -136,13 +140,17 @@ class AdminHandlers:
             if result.outcome is Outcome.SENT:
                 sent += 1
             else:
+                if result.outcome is Outcome.GONE:
+                    gone.append(user_id)
                 log.info("broadcast to %s: %s %s", user_id, result.outcome.name, result.error)
                 failed += 1
         return sent, failed
 
     @staticmethod
-    async def _send_paced(app: App, recipients: list[int], text: str, broadcast_id: int) -> tuple[int, int]:
-        """At most ``BROADCAST_RATE`` messages a second through the application's bot."""
+    async def _send_paced(app: App, recipients: list[int], text: str, broadcast_id: int,
+                          gone: list[int]) -> tuple[int, int]:
+        """At most ``BROADCAST_RATE`` messages a second through the application's bot; the users
+        who blocked it are added to ``gone``."""
         sent = failed = 0
         interval = 1 / BROADCAST_RATE
         loop = asyncio.get_running_loop()
@@ -159,6 +167,8 @@ class AdminHandlers:
                     await asyncio.sleep(retry.total_seconds() if isinstance(retry, dt.timedelta) else float(retry))
                 except TelegramError as exc:  # blocked, deleted, chat not found: not retried
                     log.info("broadcast %s: %s not reached: %s", broadcast_id, user_id, exc)
+                    if isinstance(exc, Forbidden):
+                        gone.append(user_id)
                     failed += 1
                     break
             else:

@@ -6,9 +6,9 @@ import asyncio
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CallbackContext, ExtBot, TypeHandler
+from telegram.ext import Application, CallbackContext, ChatMemberHandler, ExtBot, TypeHandler
 
 from bot.kernel.askers import Askers
 from bot.kernel.reply import Reply, split_html
@@ -43,7 +43,16 @@ def install_asker(app: App, askers: Askers) -> None:
             chat.id if chat else None,
         )
 
+    async def reach(update: Update, context: BotContext) -> None:
+        """A user blocked the bot in their private chat: broadcasts skip them until they write again."""
+        change, user = update.my_chat_member, update.effective_user
+        if change is None or user is None or change.chat.id != user.id:
+            return
+        if change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT):
+            await asyncio.to_thread(askers.blocked, user.id)
+
     app.add_handler(TypeHandler(Update, remember), group=WHO_GROUP)
+    app.add_handler(ChatMemberHandler(reach, ChatMemberHandler.MY_CHAT_MEMBER), group=WHO_GROUP + 1)
 
 
 def markup(reply: Reply) -> InlineKeyboardMarkup | None:

@@ -26,6 +26,7 @@ from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     ChosenInlineResultHandler,
     InlineQueryHandler,
     MessageHandler,
@@ -53,6 +54,7 @@ _HANDLED: dict[type, tuple[str, ...]] = {
     CallbackQueryHandler: (Update.CALLBACK_QUERY,),
     InlineQueryHandler: (Update.INLINE_QUERY,),
     ChosenInlineResultHandler: (Update.CHOSEN_INLINE_RESULT,),
+    ChatMemberHandler: (Update.MY_CHAT_MEMBER,),  # the only kind registered: the bot's own membership
 }
 
 

@@ -55,6 +55,7 @@ from reminders.store import (
     drop_pending,
     forget_preview,
     forget_user,
+    held_by_another,
     set_digest,
     subscribe,
     subscriptions_of,
@@ -342,6 +343,13 @@ class RemindersArea:
                 user.language = who.lang  # reminders arrive later, without Telegram's language_code
                 session.add(user)
             zone = user.timezone or who.timezone
+            held = held_by_another(session=session, user_id=who.user_id, chat_id=chat, target_kind=kind, target=target)
+            if held is not None:
+                return Reply(_("This group already follows %(what)s: another member set it up, with reminders "
+                               "%(leads)s. Only they can change or stop it; to follow it yourself, send me "
+                               "/subscribe in a private chat.") % {
+                    "what": f"<b>{esc(self._label(kind, target, who.lang))}</b>",
+                    "leads": esc(leads_label(held.leads, who.lang))})
             sub, _new = subscribe(session=session, user_id=who.user_id, chat_id=chat, target_kind=kind,
                                   target=target, leads=leads, now=self.now())
             sub_id = sub.id
@@ -451,6 +459,9 @@ class RemindersArea:
         with session_scope(self.engine) as session:
             sub = unsubscribe(session=session, user_id=who.user_id, subscription_id=button.subscription_id)
             if sub is None:
+                theirs = session.get(Subscription, button.subscription_id)
+                if theirs is not None and theirs.active:
+                    return [Reply(_("Only the member who set up this subscription can stop it."))]
                 return [Reply(_("That subscription is already stopped."))]
             label = self._label(sub.target_kind, sub.target, who.lang)
             again = "all" if sub.target_kind == ALL else (f"cat-{sub.target}" if sub.target_kind == CATEGORY else sub.target)

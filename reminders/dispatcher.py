@@ -495,7 +495,7 @@ class Dispatcher:
     def _gone(self, row: Delivery, chat_id: int, error: str | None) -> None:
         self._finish(row, status=GONE, attempt=True, error=error)
         with session_scope(self.engine) as session:
-            deactivate_chat(session=session, chat_id=chat_id, reason="unreachable")
+            deactivate_chat(session=session, chat_id=chat_id, reason="unreachable", now=self.clock.now())
 
     def _finish(
         self, row: Delivery, *, status: str, attempt: bool = False, sent_at: dt.datetime | None = None,

@@ -11,6 +11,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from reminders.models import PENDING, Delivery, DigestSetting, Subscription
 from store.db import affected
+from store.users import mark_unreachable
 
 ENTRY, CATEGORY, ALL = "entry", "category", "all"
 
@@ -45,6 +46,20 @@ def subscribe(
     session.add(created)
     session.flush()
     return created, True
+
+
+def held_by_another(*, session: Session, user_id: int, chat_id: int, target_kind: str, target: str) -> Subscription | None:
+    """In a group, the active subscription to this target that another member set up: theirs to
+    change or stop, so that a second member re-sending the command does not take it over."""
+    if chat_id == user_id:
+        return None  # a private chat's subscriptions are its user's alone
+    held = session.exec(
+        select(Subscription).where(
+            col(Subscription.chat_id) == chat_id, col(Subscription.target_kind) == target_kind,
+            col(Subscription.target) == target, col(Subscription.active).is_(True),
+            col(Subscription.user_id) != user_id)
+    ).first()
+    return held
 
 
 def subscriptions_of(*, session: Session, user_id: int, active_only: bool = True) -> list[Subscription]:
@@ -93,8 +108,9 @@ def drop_pending(
     return affected(session.execute(query))
 
 
-def deactivate_chat(*, session: Session, chat_id: int, reason: str) -> int:
+def deactivate_chat(*, session: Session, chat_id: int, reason: str, now: dt.datetime) -> int:
     """The chat is gone (blocked, deactivated, not found): stop everything addressed to it."""
+    mark_unreachable(session=session, user_id=chat_id, now=now)  # a private chat's id is its user's
     count = affected(session.execute(
         update(Subscription)
         .where(col(Subscription.chat_id) == chat_id, col(Subscription.active).is_(True))

@@ -87,7 +87,7 @@ class ContentFile(SQLModel, table=True):
 
 
 class User(SQLModel, table=True):
-    """A person who talked to the bot: their language and time zone preferences."""
+    """A person who talked to the bot: their preferences, and whether a broadcast can reach them."""
 
     __tablename__ = "bot_user"
 
@@ -95,6 +95,10 @@ class User(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=8)
     timezone: str | None = Field(default=None, max_length=64)
     created_at: dt.datetime = Field(sa_column=utc_column())
+    #: First time they wrote to the bot in a private chat: from then on the bot may message them.
+    talked_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    #: When Telegram said they blocked the bot (or cannot be reached); cleared when they write again.
+    blocked_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class SearchMiss(SQLModel, table=True):

@@ -6,7 +6,8 @@ import datetime as dt
 import hashlib
 import hmac
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from store.models import SearchMiss, User
 from store.normalize import fold
@@ -23,6 +24,36 @@ def ensure_user(*, session: Session, user_id: int, now: dt.datetime) -> User:
         session.add(user)
         session.flush()
     return user
+
+
+def note_private_chat(*, session: Session, user: User | None, user_id: int, now: dt.datetime) -> None:
+    """The user wrote in a private chat: the bot may message them (again), e.g. with a broadcast."""
+    if user is not None and user.talked_at is not None and user.blocked_at is None:
+        return  # the common case: nothing to write
+    user = user or ensure_user(session=session, user_id=user_id, now=now)
+    user.talked_at = user.talked_at or now
+    user.blocked_at = None
+    session.add(user)
+
+
+def mark_unreachable(*, session: Session, user_id: int, now: dt.datetime) -> None:
+    """Telegram said the user blocked the bot or cannot be messaged: broadcasts skip them."""
+    user = session.get(User, user_id)
+    if user is not None and user.blocked_at is None:
+        user.blocked_at = now
+        session.add(user)
+
+
+def reachable_users(*, session: Session) -> list[int]:
+    """Everyone who wrote to the bot in private and has not blocked it since, by id."""
+    query = select(User.id).where(col(User.talked_at).is_not(None), col(User.blocked_at).is_(None))
+    return list(session.exec(query.order_by(col(User.id))))
+
+
+def blocked_users(*, session: Session) -> int:
+    """How many who once wrote in private have blocked the bot since (a broadcast skips them)."""
+    query = select(func.count()).select_from(User).where(col(User.blocked_at).is_not(None))
+    return session.exec(query).one()
 
 
 def set_language(*, session: Session, user_id: int, language: str, now: dt.datetime) -> None:

@@ -447,7 +447,7 @@ def test_stats_and_audit(live_sqlite: Live, clock: FixedClock) -> None:
     clock.advance(dt.timedelta(hours=26, minutes=5))
     stats = live.say("/stats")
     assert "“qwzx plorkbat” ×3" in stats and "贫民窟" not in stats
-    assert "Users: 1" in stats
+    assert "Users: 2" in stats  # the stranger, and the admin asking in a private chat
     assert "Active subscriptions by event: WUF12 1" in stats
     assert re.search(r"Reminders in the last 7 days: pending \d+, sent 0, failed 0, unknown 0", stats)
     assert "Uptime: 1 day 2 hours 5 minutes" in stats
@@ -462,11 +462,11 @@ def test_broadcast_needs_confirmation_and_goes_once(live: Live) -> None:
     who = live.who()
     [preview] = live.services.router.command("broadcast", "Room change: <b>2</b> & more", who)
     assert "&lt;b&gt;2&lt;/b&gt; &amp; more" in preview.text  # shown as typed, never as markup
-    assert "Send this message to 1 user?" in plain_text(preview.text)
+    assert "Send this message to 2 users?" in plain_text(preview.text)  # the stranger and the admin
     go, cancel = [b.data for row in preview.buttons for b in row]
     assert go.startswith("bc:go:") and cancel.startswith("bc:no:")
     [sending] = live.services.router.callback(go, who)
-    assert "Sending to 1 user" in sending.text and sending.meta["broadcast"] == go.split(":")[2]
+    assert "Sending to 2 users" in sending.text and sending.meta["broadcast"] == go.split(":")[2]
     assert "already sent or cancelled" in live.services.router.callback(go, who)[0].text
     assert "already sent or cancelled" in live.services.router.callback(cancel, who)[0].text
     [second] = live.services.router.command("broadcast", "never mind", who)

@@ -6,6 +6,7 @@ after its confirmation button, and the done-when scenario with a subscriber told
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import shutil
@@ -21,7 +22,7 @@ from bot.app import Habitat, build_application
 from bot.kernel.clock import FixedClock
 from store.content import content_digest
 from store.db import session_scope
-from store.users import ensure_user
+from store.models import User
 from tests.conftest import make_settings
 from tests.fakebot import TOKEN, FakeBotApi
 from tests.htmlcheck import assert_telegram_html, parse_telegram_html
@@ -162,39 +163,71 @@ async def test_admin_commands_only_in_admin_menus(bot: Bot) -> None:
 
 
 async def test_broadcast_after_confirmation(bot: Bot) -> None:
-    with session_scope(bot.services.engine) as session:
-        for user in (2001, 2002, 2003):
-            ensure_user(session=session, user_id=user, now=bot.services.clock.now())
-    bot.server.block(2003)
+    await bot.say("HA.2", 2001)  # only asked a question: no stored preferences
+    await bot.say("/subscribe WUF12", 2002)
+    await bot.say("/help", 2003)
+    bot.server.block(2003)  # blocked the bot since; Telegram has not told us yet
+    bot.server.send_text(-100555, "/subscribe wuf", user_id=2005, chat_type="supergroup", language_code="en")
+    await bot.server.wait_for("sendMessage", chat_id=-100555)  # wrote only in a group: cannot be messaged
     [preview] = await bot.say("/broadcast Room change: plenary in <Hall 2> & more")
-    assert "Send this message to 3 users?" in preview
+    assert "Send this message to 4 users?" in preview  # the admin and 2001–2003
+    assert "everyone who has written to the bot in a private chat and has not blocked it" in preview
     message = bot.server.last_message(ADMIN)
     go = message["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
-    assert not bot.server.sent("sendMessage", chat_id=2001)  # nothing before confirmation
+    assert not bot.server.sent("sendMessage", chat_id=2001)[1:]  # nothing before confirmation
     bot.server.press_button(ADMIN, message["message_id"], go, user_id=ADMIN, language_code="en")
-    done = await bot.server.wait_for("sendMessage", count=3, chat_id=ADMIN, timeout=8)
-    assert "Sending to 3 users" in parse_telegram_html(done[1]["text"])[0]
-    assert "Broadcast finished: sent 2, failed 1." in parse_telegram_html(done[2]["text"])[0]
+    done = await bot.server.wait_for("sendMessage", count=2, chat_id=ADMIN, timeout=8)
+    assert "Sending to 4 users" in parse_telegram_html(done[1]["text"])[0]
+    finished = parse_telegram_html((await bot.wait_for_text(ADMIN, ("Broadcast finished",)))["text"])[0]
+    assert "Broadcast finished: sent 3, failed 1." in finished
     for user in (2001, 2002):
-        [received] = bot.server.sent("sendMessage", chat_id=user)
+        received = bot.server.sent("sendMessage", chat_id=user)[-1]
         assert parse_telegram_html(received["text"])[0] == "Room change: plenary in <Hall 2> & more"
+    assert not bot.server.sent("sendMessage", chat_id=2005)
     bot.server.press_button(ADMIN, message["message_id"], go, user_id=ADMIN, language_code="en")  # a second press
-    again = await bot.server.wait_for("sendMessage", count=4, chat_id=ADMIN)
-    assert "already sent or cancelled" in parse_telegram_html(again[3]["text"])[0]
-    assert len(bot.server.sent("sendMessage", chat_id=2001)) == 1
+    again = await bot.wait_for_text(ADMIN, ("already sent or cancelled",), skip=4)
+    assert "already sent or cancelled" in again["text"]
+    assert len(bot.server.sent("sendMessage", chat_id=2001)) == 2  # the answer, then one broadcast
     audit = (await bot.say("/audit 5"))[0]
-    assert "#1 done: sent 2, failed 1" in audit
+    assert "#1 done: sent 3, failed 1" in audit
+    # 2003 refused it, so the next broadcast leaves them out and says so; writing again brings them back.
+    [second] = await bot.say("/broadcast Lunch moved")
+    assert "Send this message to 3 users?" in second and "1 user who blocked the bot is left out" in second
+    bot.server.unblock(2003)
+    await bot.say("/help", 2003)
+    [third] = await bot.say("/broadcast Lunch moved again")
+    assert "Send this message to 4 users?" in third and "left out" not in third
+
+
+async def test_a_user_who_blocks_the_bot_is_left_out_of_broadcasts(bot: Bot) -> None:
+    await bot.say("/help", 2101)
+    [before] = await bot.say("/broadcast hello")
+    assert "Send this message to 2 users?" in before
+    kicked = {"my_chat_member": {
+        "chat": {"id": 2101, "type": "private", "first_name": "Delegate"},
+        "from": {"id": 2101, "is_bot": False, "first_name": "Delegate"}, "date": 1,
+        "old_chat_member": {"status": "member", "user": {"id": 1, "is_bot": True, "first_name": "Bot"}},
+        "new_chat_member": {"status": "kicked", "until_date": 0,
+                            "user": {"id": 1, "is_bot": True, "first_name": "Bot"}}}}
+    bot.server.send_update(kicked)
+    for _attempt in range(200):  # the update is handled in its own chat's queue
+        with session_scope(bot.services.engine) as session:
+            user = session.get(User, 2101)
+            if user is not None and user.blocked_at is not None:
+                break
+        await asyncio.sleep(0.02)
+    [after] = await bot.say("/broadcast hello")
+    assert "Send this message to 1 user?" in after and "1 user who blocked the bot is left out" in after
 
 
 async def test_broadcast_without_the_reminders_dispatcher_is_paced(bot: Bot) -> None:
     bot.app.bot_data.pop("reminders").close()
-    with session_scope(bot.services.engine) as session:
-        for user in range(3001, 3006):
-            ensure_user(session=session, user_id=user, now=bot.services.clock.now())
+    for user in range(3001, 3006):
+        await bot.say("/help", user)
     await bot.say("/broadcast hello")
     message = bot.server.last_message(ADMIN)
     bot.server.press_button(ADMIN, message["message_id"], message["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
                             language_code="en")
-    finished = await bot.server.wait_for("sendMessage", count=3, chat_id=ADMIN, timeout=8)
-    assert "sent 5, failed 0" in parse_telegram_html(finished[2]["text"])[0]
+    finished = await bot.wait_for_text(ADMIN, ("Broadcast finished",), skip=1)
+    assert "sent 6, failed 0" in parse_telegram_html(finished["text"])[0]  # the five and the admin
     assert bot.server.sent_per_window(1.0, "sendMessage") <= 25

@@ -100,7 +100,7 @@ async def test_webhook_mode_registers_with_the_secret_and_answers_updates_telegr
     [registered] = webhook_bot.server.sent("setWebhook")
     assert registered["url"] == f"{webhook_bot.base}/telegram"
     assert registered["secret_token"] == SECRET
-    assert set(registered["allowed_updates"]) == {"message", "callback_query", "inline_query"}
+    assert set(registered["allowed_updates"]) == {"message", "callback_query", "inline_query", "my_chat_member"}
     # The fake posts the update to PUBLIC_URL/telegram with the secret, as Telegram does.
     webhook_bot.server.send_text(5101, "/session HA.2", user_id=5101, language_code="en")
     [reply] = await webhook_bot.server.wait_for("sendMessage", chat_id=5101, timeout=15)
@@ -214,7 +214,7 @@ async def test_polling_serves_healthz_and_metrics_when_http_port_is_set(loaded_s
         bot.server.send_text(5401, "/session HA.2", user_id=5401, language_code="en")
         await bot.server.wait_for("sendMessage", chat_id=5401, timeout=15)
         polls = bot.server.sent("getUpdates")
-        assert set(polls[-1]["allowed_updates"]) == {"message", "callback_query", "inline_query"}
+        assert set(polls[-1]["allowed_updates"]) == {"message", "callback_query", "inline_query", "my_chat_member"}
         assert await bot.metric("habitat_updates_total", type="message") == before + 1
         status, _body = await bot.get("/healthz")
         assert status == 200
@@ -295,4 +295,4 @@ async def test_the_fake_refuses_polling_while_a_webhook_is_set(webhook_bot: Runn
         await webhook_bot.app.bot.get_updates(timeout=0)
     info = await webhook_bot.app.bot.get_webhook_info()
     assert info.url == f"{webhook_bot.base}/telegram" and set(info.allowed_updates) == {
-        "message", "callback_query", "inline_query"}
+        "message", "callback_query", "inline_query", "my_chat_member"}

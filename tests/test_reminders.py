@@ -510,7 +510,7 @@ async def test_chinese_replies(engine: Engine, clock: FixedClock, server: FakeBo
     services, area = make_services(engine, clock)
     who = services.askers.asker(526, "zh", chat_id=526)
     with session_scope(engine) as session:
-        session.add(User(id=526, language="zh", created_at=clock.now()))
+        session.merge(User(id=526, language="zh", created_at=clock.now()))  # chose Chinese with /lang
     [reply] = services.router.command("subscribe", "世界城市论坛第十二届会议", who)
     assert "已订阅" in reply.text and "提前 30 天" in reply.text
     await run_until(services, dispatcher_for(services, bot), clock, dt.datetime(2024, 10, 6, tzinfo=UTC), dt.timedelta(days=1))
@@ -531,3 +531,31 @@ def test_delivery_keys_are_unique_per_subscription_occurrence_and_lead(engine: E
     assert payloads == []
     with session_scope(engine) as session:
         assert session.get(DigestSetting, 527) is None
+
+
+async def test_in_a_group_another_member_cannot_take_over_or_stop_a_subscription(
+    engine: Engine, clock: FixedClock, server: FakeBotApi, bot: Bot
+) -> None:
+    services, area = make_services(engine, clock)
+    group = -100777
+    first, second = services.askers.asker(601, "en", chat_id=group), services.askers.asker(602, "en", chat_id=group)
+    [made] = services.router.command("subscribe", "WUF12 7d 1d", first)
+    assert "Subscribed to" in made.text
+    [refused] = services.router.command("subscribe", "WUF12", second)
+    text = plain_text(refused.text)
+    assert "already follows" in text and "7 days" in text and "Subscribed" not in text
+    [pressed] = services.router.callback(made.buttons[0][0].data or "", second)  # A's Unsubscribe button, pressed by B
+    assert "Only the member who set up" in pressed.text
+    with session_scope(engine) as session:
+        [sub] = list(session.execute(select(Subscription)).scalars())
+    assert (sub.user_id, sub.leads, sub.active) == (601, "7d 1d", True)
+    [mine] = services.router.command("mysubs", "", first)
+    assert "Twelfth session" in plain_text(mine.text)
+    # In B's own chat, B follows it for themself; A can still stop the group's.
+    [own] = services.router.command("subscribe", "WUF12", services.askers.asker(602, "en", chat_id=602))
+    assert "Subscribed to" in own.text
+    [stopped] = services.router.callback(made.buttons[0][0].data or "", first)
+    assert "Unsubscribed" in stopped.text
+    # Once stopped, any member may follow it again in the group.
+    [again] = services.router.command("subscribe", "WUF12", second)
+    assert "Subscribed to" in again.text

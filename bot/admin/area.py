@@ -42,6 +42,7 @@ from store.content import Content, ContentError, ContentInvalid, load_content
 from store.db import session_scope
 from store.loader import ContentDiff, apply_content, diff_content
 from store.models import ContentVersion, SearchMiss, User
+from store.users import blocked_users, mark_unreachable, reachable_users
 
 log = logging.getLogger(__name__)
 
@@ -629,16 +630,21 @@ class AdminArea:
                              "The message is too long (at most %(n)d characters).", most) % {"n": most})]
         now = self.now()
         with session_scope(self.engine) as session:
-            users = session.exec(select(func.count()).select_from(User)).one()
+            users = len(_audience(session))
+            blocked = blocked_users(session=session)
             row = Broadcast(created_by=who.user_id or 0, created_at=now, text=text, recipients=users)
             session.add(row)
             session.flush()
             st.record_audit(session=session, user_id=who.user_id, action="broadcast", detail=f"#{row.id} prepared: {text[:200]}",
                             result="pending", now=now)
             broadcast_id = row.id or 0
+        who_gets = _("It goes to everyone who has written to the bot in a private chat and has not blocked it.")
+        if blocked:
+            who_gets += " " + n_("%(n)d user who blocked the bot is left out.",
+                                 "%(n)d users who blocked the bot are left out.", blocked) % {"n": blocked}
         preview = "\n".join([
             "<b>" + n_("Send this message to %(n)d user?", "Send this message to %(n)d users?", users) % {"n": users}
-            + "</b>", "", esc(text),
+            + "</b>", esc(who_gets), "", esc(text),
         ])
         buttons = [Button(_("Send"), data=BroadcastButton("go", broadcast_id).pack()), Button(_("Cancel"), data=BroadcastButton("no", broadcast_id).pack())]
         return [Reply(preview, rows(buttons))]
@@ -657,7 +663,7 @@ class AdminArea:
             row = session.get(Broadcast, int(ident))
             if not changed or row is None:
                 return [Reply(_("This broadcast was already sent or cancelled."))]
-            recipients = session.exec(select(func.count()).select_from(User)).one()
+            recipients = len(_audience(session))
             row.recipients = recipients
             session.add(row)
             st.record_audit(session=session, user_id=who.user_id, action="broadcast", detail=f"#{ident} {status}",
@@ -670,7 +676,13 @@ class AdminArea:
 
     def broadcast_recipients(self) -> list[int]:
         with session_scope(self.engine) as session:
-            return list(session.exec(select(User.id).order_by(col(User.id))))
+            return _audience(session)
+
+    def unreachable(self, user_ids: list[int]) -> None:
+        """Telegram refused these users (blocked, deactivated): later broadcasts skip them."""
+        with session_scope(self.engine) as session:
+            for user_id in user_ids:
+                mark_unreachable(session=session, user_id=user_id, now=self.now())
 
     def broadcast_text(self, broadcast_id: int) -> str | None:
         with session_scope(self.engine) as session:
@@ -687,6 +699,17 @@ class AdminArea:
             st.record_audit(session=session, user_id=row.created_by, action="broadcast",
                             detail=f"#{broadcast_id} done: sent {sent}, failed {failed}",
                             result="ok" if not failed else "partial", now=self.now())
+
+
+def _audience(session: Session) -> list[int]:
+    """Who a broadcast goes to: everyone who wrote to the bot in private and has not blocked it,
+    and anyone following something in their private chat (the bot already messages them)."""
+    users = set(reachable_users(session=session))
+    following = select(Subscription.user_id).where(
+        col(Subscription.active).is_(True), col(Subscription.chat_id) == col(Subscription.user_id))
+    blocked = select(User.id).where(col(User.blocked_at).is_not(None))
+    users.update(session.exec(following.where(col(Subscription.user_id).not_in(blocked))))
+    return sorted(users)
 
 
 # -- statistics from other areas' tables (read only if they exist) ---------------------------

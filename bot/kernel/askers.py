@@ -1,6 +1,8 @@
 """Who is asking: stored preferences first, then Telegram's language, then the defaults.
 
-Looked up once per update (one short database read), off the event loop by the caller.
+Looked up once per update (one short database read), off the event loop by the caller. The first
+message in a private chat also records that the user talked to the bot (one write per user), so
+a broadcast reaches everyone who did and has not blocked the bot.
 """
 
 from __future__ import annotations
@@ -8,20 +10,23 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
+from bot.kernel.clock import Clock
 from bot.kernel.i18n import pick_language
 from bot.kernel.router import Asker
 from store.admin_store import is_stored_admin
 from store.db import session_scope
-from store.users import get_user, set_language
+from store.users import get_user, mark_unreachable, note_private_chat, set_language
 
 
 class Askers:
     """Builds an ``Asker`` from a user id, Telegram's language code and the chat."""
 
-    def __init__(self, engine: Engine, *, default_language: str, default_timezone: str,
+    def __init__(self, engine: Engine, clock: Clock, *, default_language: str, default_timezone: str,
                  admin_ids: frozenset[int]) -> None:
         self.engine = engine
+        self.clock = clock
         self.default_language = default_language
         self.default_timezone = default_timezone
         self.admin_ids = admin_ids
@@ -34,13 +39,29 @@ class Askers:
         if user_id is not None:
             with session_scope(self.engine) as session:
                 user = get_user(session=session, user_id=user_id)
+                unnoted = user is None or user.talked_at is None or user.blocked_at is not None
                 if user is not None:
                     chosen = bool(user.language)
                     lang = user.language or lang
                     zone = user.timezone or zone
                 is_admin = is_admin or is_stored_admin(session=session, user_id=user_id)
+            if unnoted and chat_id == user_id:  # a private chat's id is the user's id
+                self._note_private_chat(user_id)
         return Asker(user_id=user_id, lang=lang, timezone=zone, chat_id=chat_id, is_admin=is_admin,
                      chosen_lang=chosen)
+
+    def _note_private_chat(self, user_id: int) -> None:
+        try:
+            with session_scope(self.engine) as session:
+                user = get_user(session=session, user_id=user_id)
+                note_private_chat(session=session, user=user, user_id=user_id, now=self.clock.now())
+        except IntegrityError:
+            pass  # another replica wrote the row at the same moment: it is there, as wanted
+
+    def blocked(self, user_id: int) -> None:
+        """The user blocked the bot: broadcasts skip them until they write to it again."""
+        with session_scope(self.engine) as session:
+            mark_unreachable(session=session, user_id=user_id, now=self.clock.now())
 
     def is_admin(self, user_id: int) -> bool:
         """ADMIN_IDS, plus admins added with /admin add (stored, so every replica agrees)."""
