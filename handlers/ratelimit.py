@@ -1,7 +1,7 @@
 """One send budget for the whole process: replies and reminders share Telegram's 30 messages/s.
 
-The application's Bot keeps PTB's ``AIORateLimiter`` (group limits, retrying a 429), and every
-request that sends a message also takes a slot of the reminders dispatcher's ``Pacer``. Without
+The application's Bot keeps PTB's ``AIORateLimiter`` for group limits and retrying a 429; every
+request that sends a message takes a slot of the reminders dispatcher's ``Pacer``, the one global limit. Without
 this, a reminder fan-out at the full rate plus delegates' questions would exceed the global limit.
 A 429 seen by a reply pauses the pacer too, so the dispatcher stops as well.
 
@@ -46,6 +46,9 @@ class SharedRateLimiter(AIORateLimiter):
 
     def __init__(self, pacer: Pacer, *, deadline: float = FLOOD_DEADLINE, **kwargs: Any) -> None:
         kwargs.setdefault("max_retries", MAX_TRIES)
+        # The pacer is the one global limit (replies and reminders together); a second limiter at
+        # the same rate would only add waiting and CPU. Group limits stay with AIORateLimiter.
+        kwargs.setdefault("overall_max_rate", 0)
         super().__init__(**kwargs)
         self.pacer = pacer
         self.deadline = deadline

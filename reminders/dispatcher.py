@@ -122,9 +122,18 @@ class Pacer:
         self._in_flight = 0
         self._next_start = float("-inf")
         self._chat_next: dict[int, float] = {}
+        self._turn = asyncio.Lock()
 
     async def acquire(self) -> None:
-        """Wait for a slot: not paused, and under the limit counting in-flight requests."""
+        """Wait for a slot: not paused, and under the limit counting in-flight requests.
+
+        Senders queue on a lock and only the first in line watches the clock: with hundreds of
+        replies waiting, waking them all at every slot would cost more CPU than sending.
+        """
+        async with self._turn:
+            await self._wait_for_slot()
+
+    async def _wait_for_slot(self) -> None:
         while True:
             now = self.monotonic()
             if now < self.paused_until:

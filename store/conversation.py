@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import BigInteger, Column, Text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Connection
 from sqlmodel import Field, Session, SQLModel
 
+from store.db import upsert
 from store.models import utc_column
 
 
@@ -26,20 +27,13 @@ class LastSearch(SQLModel, table=True):
     updated_at: dt.datetime = Field(sa_column=utc_column())
 
 
-def remember_search(*, session: Session, user_id: int, query: str, page: int, now: dt.datetime) -> None:
-    """Record the page just shown; a concurrent first insert for the same user becomes an update."""
-    row = session.get(LastSearch, user_id)
-    if row is None:
-        try:
-            with session.begin_nested():
-                session.add(LastSearch(user_id=user_id, query=query, page=page, updated_at=now))
-            return
-        except IntegrityError:  # another replica inserted it first
-            row = session.get(LastSearch, user_id)
-            if row is None:
-                raise
-    row.query, row.page, row.updated_at = query, page, now
-    session.add(row)
+def remember_search(*, session: Session | Connection, user_id: int, query: str, page: int, now: dt.datetime) -> None:
+    """Record the page just shown, in one statement (a first insert that races another replica's
+    becomes an update); a plain connection will do, which spares the ORM on every question."""
+    values = {"user_id": user_id, "query": query, "page": page, "updated_at": now}
+    dialect = session.dialect.name if isinstance(session, Connection) else session.get_bind().dialect.name
+    table = LastSearch.__table__  # type: ignore[attr-defined]
+    session.execute(upsert(dialect, table, values, {"query": query, "page": page, "updated_at": now}))
 
 
 def last_search(*, session: Session, user_id: int) -> LastSearch | None:

@@ -7,9 +7,12 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, Engine, make_url
+from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, create_engine
 
 try:
@@ -103,3 +106,11 @@ def exclusive(engine: Engine, key: int) -> Iterator[Connection]:
 def affected(result: object) -> int:
     """How many rows an UPDATE or DELETE touched (``Session.execute`` is typed without ``rowcount``)."""
     return int(result.rowcount) if isinstance(result, CursorResult) else 0
+
+
+def upsert(dialect: str, table: Table, values: dict[str, Any], update: dict[str, Any]) -> Insert:
+    """One INSERT … ON CONFLICT (primary key) DO UPDATE statement, for SQLite and PostgreSQL alike:
+    a single round trip where an ORM get-then-flush takes two and can race another replica."""
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    keys = [column.name for column in table.primary_key.columns]
+    return insert.values(values).on_conflict_do_update(index_elements=keys, set_=update)

@@ -5,10 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy import func
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
+from store.admin_models import AdminUser
+from store.db import upsert
 from store.models import SearchMiss, User
 from store.normalize import fold
 
@@ -26,14 +31,35 @@ def ensure_user(*, session: Session, user_id: int, now: dt.datetime) -> User:
     return user
 
 
-def note_private_chat(*, session: Session, user: User | None, user_id: int, now: dt.datetime) -> None:
-    """The user wrote in a private chat: the bot may message them (again), e.g. with a broadcast."""
-    if user is not None and user.talked_at is not None and user.blocked_at is None:
-        return  # the common case: nothing to write
-    user = user or ensure_user(session=session, user_id=user_id, now=now)
-    user.talked_at = user.talked_at or now
-    user.blocked_at = None
-    session.add(user)
+@dataclass(frozen=True)
+class Profile:
+    """What answering a user needs to know about them, read once per update."""
+
+    language: str | None = None
+    timezone: str | None = None
+    #: They wrote in private and have not blocked the bot since: nothing to note.
+    reachable: bool = False
+    admin: bool = False
+
+
+def profile(*, connection: Connection, user_id: int) -> Profile:
+    """The user's preferences and whether they are a stored admin: two indexed reads, no ORM."""
+    users, admins = User.__table__.c, AdminUser.__table__.c  # type: ignore[attr-defined]
+    row = connection.execute(
+        sa.select(users.language, users.timezone, users.talked_at, users.blocked_at).where(users.id == user_id)
+    ).first()
+    admin = connection.execute(sa.select(admins.user_id).where(admins.user_id == user_id)).first() is not None
+    if row is None:
+        return Profile(admin=admin)
+    return Profile(row.language, row.timezone, row.talked_at is not None and row.blocked_at is None, admin)
+
+
+def note_private_chat(*, connection: Connection, user_id: int, now: dt.datetime) -> None:
+    """The user wrote in a private chat: the bot may message them (again), e.g. with a broadcast.
+    One statement, so two replicas noting the same new user at once both succeed."""
+    table = User.__table__  # type: ignore[attr-defined]
+    connection.execute(upsert(connection.dialect.name, table, {"id": user_id, "created_at": now, "talked_at": now},
+                              {"talked_at": sa.func.coalesce(table.c.talked_at, now), "blocked_at": None}))
 
 
 def mark_unreachable(*, session: Session, user_id: int, now: dt.datetime) -> None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 
 from bot.kernel.clock import Clock
 from bot.kernel.i18n import pick_language
 from bot.kernel.router import Asker
 from store.admin_store import is_stored_admin
 from store.db import session_scope
-from store.users import get_user, mark_unreachable, note_private_chat, set_language
+from store.users import mark_unreachable, note_private_chat, profile, set_language
 
 
 class Askers:
@@ -37,26 +36,16 @@ class Askers:
         chosen = False
         is_admin = user_id is not None and user_id in self.admin_ids
         if user_id is not None:
-            with session_scope(self.engine) as session:
-                user = get_user(session=session, user_id=user_id)
-                unnoted = user is None or user.talked_at is None or user.blocked_at is not None
-                if user is not None:
-                    chosen = bool(user.language)
-                    lang = user.language or lang
-                    zone = user.timezone or zone
-                is_admin = is_admin or is_stored_admin(session=session, user_id=user_id)
-            if unnoted and chat_id == user_id:  # a private chat's id is the user's id
-                self._note_private_chat(user_id)
+            with self.engine.begin() as connection:
+                found = profile(connection=connection, user_id=user_id)
+                if not found.reachable and chat_id == user_id:  # a private chat's id is its user's
+                    note_private_chat(connection=connection, user_id=user_id, now=self.clock.now())
+            chosen = bool(found.language)
+            lang = found.language or lang
+            zone = found.timezone or zone
+            is_admin = is_admin or found.admin
         return Asker(user_id=user_id, lang=lang, timezone=zone, chat_id=chat_id, is_admin=is_admin,
                      chosen_lang=chosen)
-
-    def _note_private_chat(self, user_id: int) -> None:
-        try:
-            with session_scope(self.engine) as session:
-                user = get_user(session=session, user_id=user_id)
-                note_private_chat(session=session, user=user, user_id=user_id, now=self.clock.now())
-        except IntegrityError:
-            pass  # another replica wrote the row at the same moment: it is there, as wanted
 
     def blocked(self, user_id: int) -> None:
         """The user blocked the bot: broadcasts skip them until they write to it again."""

@@ -7,12 +7,13 @@ rule through dateutil, never hand-written date arithmetic. Nothing here reads th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrulebase, rrulestr
 
 from store.schema import Entry
 
@@ -54,6 +55,13 @@ def zone_of(entry: Entry, default: str = DEFAULT_ZONE) -> str:
     return entry.timezone or default
 
 
+@functools.lru_cache(maxsize=512)
+def _rule(text: str, since: int) -> rrulebase:
+    """A recurrence rule parsed once, remembering the dates it has counted (dateutil's cache is
+    thread-safe): /upcoming and every reminder plan walk the same few rules again and again."""
+    return rrulestr(text, dtstart=dt.datetime(since, 1, 1), cache=True)  # noqa: DTZ001
+
+
 def occurrences(entry: Entry, after: dt.datetime, until: dt.datetime) -> Iterator[Occurrence]:
     """Occurrences of ``entry`` that have not ended at ``after`` and start before ``until``."""
     zone = zone_of(entry)
@@ -68,7 +76,7 @@ def occurrences(entry: Entry, after: dt.datetime, until: dt.datetime) -> Iterato
     if entry.recurrence is None:
         return
     # Naive on purpose: the rule counts calendar days at the venue, the zone is applied after.
-    rule = rrulestr(entry.recurrence.rrule, dtstart=dt.datetime(entry.recurrence.since, 1, 1))  # noqa: DTZ001
+    rule = _rule(entry.recurrence.rrule, entry.recurrence.since)
     tz = ZoneInfo(zone)
     # Rules run on naive local dates; an occurrence can still be running for a month after it began.
     window_start = after.astimezone(tz).replace(tzinfo=None) - dt.timedelta(days=62)

@@ -17,8 +17,8 @@ class SearchMemory:
         self.clock = clock
 
     def remember(self, user_id: int, query: str, page: int) -> None:
-        with session_scope(self.engine) as session:
-            remember_search(session=session, user_id=user_id, query=query, page=page, now=self.clock.now())
+        with self.engine.begin() as connection:
+            remember_search(session=connection, user_id=user_id, query=query, page=page, now=self.clock.now())
 
     def recall(self, user_id: int) -> tuple[str, int] | None:
         """The last query and the page shown, or None when the user has searched nothing."""
