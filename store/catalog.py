@@ -30,6 +30,7 @@ from store.schema import Entry, GlossaryTerm, Kind, Localized, SourceDocument
 FUZZY_ACCEPT = 88  # a fuzzy match this good, and clearly ahead of the next, is taken as the answer
 FUZZY_MARGIN = 6
 FUZZY_SUGGEST = 60
+FUZZY_MEMO = 4096  # distinct texts remembered per catalog; the memo starts over when full
 STOP_WORDS = frozenset({"the", "of", "a", "an", "and", "for", "on", "in", "to"})
 MAX_SUGGESTIONS = 5
 
@@ -88,6 +89,9 @@ class Catalog:
     #: document entry id -> (session id, agenda item number or "" for the agenda itself)
     agenda_of: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, repr=False)
     _board: tuple[Entry, ...] = field(default=(), repr=False)
+    #: Fuzzy resolutions already made on this (immutable) catalog: delegates ask the same things.
+    _fuzzy_memo: dict[tuple[str, frozenset[Kind] | None], Resolution] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         exact: dict[str, list[str]] = defaultdict(list)
@@ -238,6 +242,17 @@ class Catalog:
         return Found(found[0]) if len(found) == 1 else Ambiguous(tuple(found[:MAX_SUGGESTIONS * 2]))
 
     def _fuzzy(self, text: str, kinds: frozenset[Kind] | None) -> Resolution:
+        """``_ranked_fuzzy``, remembered for the catalog's life (at most ``FUZZY_MEMO`` texts)."""
+        key = (text, kinds)
+        found = self._fuzzy_memo.get(key)
+        if found is None:
+            found = self._ranked_fuzzy(text, kinds)
+            if len(self._fuzzy_memo) >= FUZZY_MEMO:
+                self._fuzzy_memo.clear()
+            self._fuzzy_memo[key] = found
+        return found
+
+    def _ranked_fuzzy(self, text: str, kinds: frozenset[Kind] | None) -> Resolution:
         """Typos first (QRatio: a whole-string edit ratio, fast), then word-level overlap for suggestions.
 
         WRatio over every alias cost ~2 ms at p99; QRatio is as accurate on misspelt identifiers

@@ -213,3 +213,13 @@ def test_agenda_lists_items_with_document_buttons(services: Habitat) -> None:
     assert pressed.text == agenda.text
     [none] = services.router.command("agenda", "WUF12", EN)
     assert "no agenda" in none.text
+
+
+@pytest.mark.parametrize("typed", ["wuf 12", "Wrld Urban Forum", "the first UN-Habitat Assembly", "hbitat assembly",
+                                   "executive bord", "xyzzy plugh", "城市十月", "贫民窟改造"])
+def test_a_remembered_fuzzy_resolution_is_what_a_fresh_one_gives(services: Habitat, typed: str) -> None:
+    catalog = services.content.catalog
+    first, again = catalog.resolve(typed), catalog.resolve(typed)
+    fresh = dataclasses.replace(catalog)  # the same content, nothing remembered
+    assert not fresh._fuzzy_memo  # noqa: SLF001 - a new catalog starts with an empty memo
+    assert first == again == fresh.resolve(typed)

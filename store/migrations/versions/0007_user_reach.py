@@ -21,9 +21,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("bot_user") as batch:
-        batch.add_column(sa.Column("talked_at", sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column("blocked_at", sa.DateTime(timezone=True), nullable=True))
+    # Plain ADD COLUMN (SQLite has it): no table copy, so the upgrade's write lock is brief.
+    op.add_column("bot_user", sa.Column("talked_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("bot_user", sa.Column("blocked_at", sa.DateTime(timezone=True), nullable=True))
     op.execute("UPDATE bot_user SET talked_at = created_at")
 
 
