@@ -37,7 +37,7 @@ from rapidfuzz import fuzz, process
 from store.catalog import Catalog
 from store.glosses import GlossBuilder, GlossMap, dictionary_version, english_words, load_dictionary, stem
 from store.normalize import compact, fold, parse_identifier, strip_kind_words
-from store.schema import Entry, GlossaryTerm
+from store.schema import Entry, GlossaryTerm, Kind
 from store.tokenize import STOPWORDS, TOKENIZER_VERSION, Segmenter, light_stem, segmenter
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,9 @@ KEEP_OLD_INDEXES = 2
 KEY_BOOST = 1000.0  # an identifier typed exactly: its entry comes first
 KEY_TOKEN_BOOST = 20.0  # an identifier among other words
 NAMED_BONUS = 2.0  # an entry the question names in full
+YEAR_MATCH = 1.5  # an entry dated in a year the question names (Urban October 2022, not the series)
+YEAR_OTHER = 0.7  # an entry dated in another year than the question names
+YEAR_SERIES = 0.3  # a series when the question names its entry for one year in full
 CITED_BONUS = 1.3  # a paragraph cited as the source of a top entry
 CITED_FROM_TOP = 5
 NAMED_MIN = 5  # compact characters: shorter names (ha2, 2/7) are matched as tokens
@@ -75,6 +78,8 @@ EN_COVERAGE_SHARE = 0.5  # …but it still counts towards coverage unless even m
 _LATIN_WORD = re.compile(r"^[a-z][a-z-]{3,}$")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]{3,}")
 _DIGIT = re.compile(r"\d")
+_HAPPENINGS = frozenset({Kind.SESSION, Kind.MEETING, Kind.EVENT})
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 _WORDS = re.compile(r"(?<![a-z0-9])[a-z][a-z-]*(?![a-z0-9])")
 # Where a Chinese form meets digits or Latin letters the documents often put a space (地方 2030 联盟).
 _SCRIPT_BOUNDARY = re.compile(r"(?<=[\u3400-\u9fff])(?=[0-9a-z])|(?<=[0-9a-z])(?=[\u3400-\u9fff])")
@@ -151,6 +156,17 @@ def strip_question(folded: str) -> str:
         previous = folded
         folded = _QUESTION.sub("", folded).strip()
     return folded or previous
+
+
+def _entry_years(entry: Entry) -> frozenset[int]:
+    """The years a session, meeting or event takes place in (its dates, or the year it is expected).
+    A decision's or a document's date is when it was adopted or issued, not what it is about."""
+    if entry.kind not in _HAPPENINGS:
+        return frozenset()
+    years = {entry.expected} if entry.expected else set()
+    if entry.dates is not None:
+        years |= {entry.dates.start.year, (entry.dates.end or entry.dates.start).year}
+    return frozenset(years)
 
 
 def _entry_title(entry: Entry, aliases: Sequence[str]) -> str:
@@ -231,6 +247,17 @@ class SearchIndex:
             e.id: fold.__wrapped__(_entry_title(e, self.catalog.aliases.get(e.id, [])) + " " + _entry_body(e))
             for e in self.catalog.entries.values()
         }
+        self._years = {e.id: years for e in self.catalog.entries.values() if (years := _entry_years(e))}
+        # An undated entry (a series, a body) and the years its dated relatives take place in: a
+        # question about one year of Urban October is about that year's entry, not the series.
+        self._kin_years: dict[str, frozenset[int]] = {}
+        self._kin: dict[str, frozenset[str]] = {}  # such an entry -> its dated relatives
+        for e in self.catalog.entries.values():
+            if e.id not in self._years and e.kind in _HAPPENINGS | {Kind.BODY}:
+                kin = frozenset(k for k in (*e.related, *self.catalog.referrers.get(e.id, ())) if k in self._years)
+                if kin:
+                    self._kin[e.id] = kin
+                    self._kin_years[e.id] = frozenset(y for k in kin for y in self._years[k])
         self._latin = sorted({t for t in self._vocab if _LATIN_WORD.match(t)} | {w for w in self.glossary.words if _LATIN_WORD.match(w)})
         self._glosses.rank(self._vocab)
 
@@ -613,6 +640,9 @@ class SearchIndex:
             glossed = [(s, w) for s, w in english.items()
                        if w >= COVERAGE_MIN_WEIGHT * 0.7 and self._doc_freq("en", s) <= EN_COVERAGE_SHARE * self._num_docs()]
             total = sum(weight for _t, weight, _a in eligible) + sum(weight for _s, weight in glossed)
+            asked_years = {int(year) for year in _YEAR.findall(fold(text))}
+            # Entries the question names in full, dated in the year it names ("World Cities Day 2022").
+            named_that_year = {e for e in named if self._years.get(e, frozenset()) & asked_years}
             candidates = []
             for (score, _address), pos in zip(found, positions, strict=True):
                 if pos is not None and pos < len(self._table):
@@ -620,6 +650,12 @@ class SearchIndex:
                     factor = self._coverage(kind, a, b, eligible, glossed, total, phrases)
                     if kind == "e" and a in named:
                         factor *= NAMED_BONUS
+                    if kind == "e" and asked_years and a in self._years:
+                        factor *= YEAR_MATCH if self._years[a] & asked_years else YEAR_OTHER
+                    elif kind == "e" and named_that_year & self._kin.get(a, frozenset()):
+                        factor *= YEAR_SERIES  # the series of the year's entry the question names
+                    elif kind == "e" and asked_years & self._kin_years.get(a, frozenset()):
+                        factor *= YEAR_OTHER  # the year asked about has an entry of its own
                     candidates.append((score * factor, kind, a, b))
             candidates.sort(key=lambda c: -c[0])
             candidates = self._cited_first(candidates)

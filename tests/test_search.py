@@ -250,3 +250,19 @@ def test_snippets_escape_text_and_bold_only_matches() -> None:
     assert html.endswith("…")
     assert_telegram_html(html)
     assert re.sub(r"</?b>", "", html).count("<") == 0
+
+
+@pytest.mark.parametrize(("question", "year_entry", "series"), [
+    ("Where did Urban October 2022 start and end?", "urban-october-2022", "urban-october"),
+    ("Which city hosted World Cities Day 2019?", "world-cities-day-2019", "world-cities-day"),
+    ("2024年世界人居日在哪个城市", "world-habitat-day-2024", "world-habitat-day"),
+])
+def test_a_year_in_the_question_puts_that_years_entry_before_its_series(
+    services: Habitat, question: str, year_entry: str, series: str
+) -> None:
+    _index, results = services.search.search(question)
+    ranked = [hit.entry_id for hit in results.hits if hit.entry_id]
+    assert ranked[0] == year_entry and series in ranked[1:]
+    # Without a year the series comes first: it is what the question is about.
+    _index, plain = services.search.search(question.replace("2022", "").replace("2019", "").replace("2024年", ""))
+    assert [hit.entry_id for hit in plain.hits if hit.entry_id][0] == series
