@@ -51,6 +51,7 @@ KEY_TOKEN_BOOST = 20.0  # an identifier among other words
 NAMED_BONUS = 2.0  # an entry the question names in full
 YEAR_MATCH = 1.5  # an entry dated in a year the question names (Urban October 2022, not the series)
 YEAR_OTHER = 0.7  # an entry dated in another year than the question names
+TOPIC_LIFT = 1.01  # the paragraph on a question's topic within a named entry: just above the entry
 YEAR_SERIES = 0.3  # a series when the question names its entry for one year in full
 CITED_BONUS = 1.3  # a paragraph cited as the source of a top entry
 CITED_FROM_TOP = 5
@@ -247,6 +248,13 @@ class SearchIndex:
             e.id: fold.__wrapped__(_entry_title(e, self.catalog.aliases.get(e.id, [])) + " " + _entry_body(e))
             for e in self.catalog.entries.values()
         }
+        # Each document entry's text (the source its entry cites most) and its names, for _topic_first.
+        self._main_doc: dict[str, str] = {}
+        for e in self.catalog.entries.values():
+            cited = Counter(source.doc for source in e.sources if source.doc)
+            if cited and e.kind is Kind.DOCUMENT:  # a report or declaration the question names
+                self._main_doc[e.id] = cited.most_common(1)[0][0]  # ties: the first cited
+        self._title_text = {e.id: fold(_entry_title(e, self.catalog.aliases.get(e.id, []))) for e in self.catalog.entries.values()}
         self._years = {e.id: years for e in self.catalog.entries.values() if (years := _entry_years(e))}
         # An undated entry (a series, a body) and the years its dated relatives take place in: a
         # question about one year of Urban October is about that year's entry, not the series.
@@ -534,6 +542,33 @@ class SearchIndex:
             factor *= PHRASE_BONUS
         return factor
 
+    def _topic_first(self, candidates: list[tuple[float, str, str, str]], eligible: Sequence[tuple[str, float, bool]],
+                     informative: dict[str, float]) -> list[tuple[float, str, str, str]]:
+        """A question about a topic within a document it names ("what does the declaration say about
+        the Katowice forum?"): the document's best paragraph on that topic comes first, the document's
+        entry second. Without words beyond the document's name, the entry stays first."""
+        if not candidates or candidates[0][1] != "e" or candidates[0][2] not in self._main_doc:
+            return candidates
+        top = candidates[0][2]
+        title = self._title_text[top]
+        lowered_title = title.lower()
+        words = [t for t, weight, _ascii in eligible if weight >= COVERAGE_MIN_WEIGHT and t not in title
+                 and t not in lowered_title]
+        stems = [s for s in informative if not self._glosses.found(s, title, lowered_title)]
+        if not words and not stems:
+            return candidates
+        main = self._main_doc[top]
+        for index, (_score, kind, a, b) in enumerate(candidates[1:], 1):
+            if kind != "p" or a != main:
+                continue
+            paragraph = self.catalog.paragraph(a, b)
+            text = paragraph.text if paragraph else ""
+            lowered = text.lower()
+            if any(w in text or w in lowered for w in words) or any(self._glosses.found(s, text, lowered) for s in stems):
+                lifted = (candidates[0][0] * TOPIC_LIFT, kind, a, b)
+                return [lifted, *candidates[:index], *candidates[index + 1:]]
+        return candidates
+
     def _cited_first(self, candidates: list[tuple[float, str, str, str]]) -> list[tuple[float, str, str, str]]:
         """Lift paragraphs that the best-matching entries cite as their source.
 
@@ -659,6 +694,7 @@ class SearchIndex:
                     candidates.append((score * factor, kind, a, b))
             candidates.sort(key=lambda c: -c[0])
             candidates = self._cited_first(candidates)
+            candidates = self._topic_first(candidates, eligible, informative)
             shown_parents: set[tuple[str, str]] = set()
             shown_numbers: set[tuple[str, str]] = set()
             for score, kind, a, b in candidates:

@@ -266,3 +266,13 @@ def test_a_year_in_the_question_puts_that_years_entry_before_its_series(
     # Without a year the series comes first: it is what the question is about.
     _index, plain = services.search.search(question.replace("2022", "").replace("2019", "").replace("2024年", ""))
     assert [hit.entry_id for hit in plain.hits if hit.entry_id][0] == series
+
+
+def test_a_topic_within_a_named_document_brings_its_paragraph_first(services: Habitat) -> None:
+    _index, about = services.search.search("What does the declaration say about the Katowice forum?")
+    first = about.hits[0]
+    assert (first.doc, first.number) == ("HA2-DECLARATION", "16")
+    assert "doc-HA2-DECLARATION" in [hit.entry_id for hit in about.hits[:3]]
+    # Naming the document alone asks for the document: its entry stays first.
+    _index, named = services.search.search("the ministerial declaration of the second Assembly")
+    assert named.hits[0].entry_id == "doc-HA2-DECLARATION"
