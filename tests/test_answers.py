@@ -138,3 +138,15 @@ def test_still_already_and_last_on_the_clock(services: Habitat, clock: FixedCloc
     clock.set(dt.datetime(2024, 3, 1, 5, tzinfo=dt.UTC))
     said = answer(services, "人居署现任执行主任是谁", EN)
     assert said.startswith("2024年3月1日的人居署执行主任：米哈尔·姆利纳日"), said
+
+
+@pytest.mark.parametrize(("question", "begins"), [
+    ("When was the second session of the UN-Habitat Assembly held?", "The second session of the UN-Habitat Assembly "),
+    ("What was the theme of HA.1?", "Theme of the first session of the UN-Habitat Assembly: "),
+    ("Who chaired the first Assembly?", "President of the first session of the UN-Habitat Assembly: "),
+    ("When was the resumed second session of the Assembly?", "The resumed second session of the UN-Habitat Assembly "),
+])
+def test_english_answers_name_a_session_as_a_sentence_does(services: Habitat, question: str, begins: str) -> None:
+    said = answer(services, question, Asker(user_id=7, lang="en", chosen_lang=True))
+    assert said.startswith(begins)
+    assert " of First session" not in said and " of Second session" not in said

@@ -19,7 +19,7 @@ async def test_an_english_question_gets_an_english_direct_answer_with_citation(t
     assert_telegram_html(reply["text"])
     text = visible(reply)
     first_line = text.splitlines()[0]
-    assert first_line.startswith("💡 Twelfth session of the World Urban Forum will be held in Cairo on 4–8 November 2024")
+    assert first_line.startswith("💡 The twelfth session of the World Urban Forum will be held in Cairo on 4–8 November 2024")
     assert "para. 31" in first_line
     assert "Results for" in text
     assert telegram.server.errors == []

@@ -101,7 +101,7 @@ class Answers:
                now: dt.datetime, lang: str) -> Answer | None:
         _ = gettext_for(lang)
         ask = question.ask
-        values = {"name": phrasing.name(entry, lang)}
+        values = {"name": phrasing.named(entry, lang, start=True)}
         stated = structured.answer(entry, question, catalog, now, lang)
         if stated is not None:
             return cited_all(stated.html, entry, stated.sources, catalog, lang)
@@ -121,7 +121,8 @@ class Answers:
             line = _("%(name)s: %(place)s.") % {**values, "place": esc(entry.place.get(lang))}
             return cited(line, entry, catalog, lang, place_needles(entry))
         if ask is Ask.THEME and entry.theme is not None:
-            line = _("Theme of %(name)s: “%(theme)s”.") % {**values, "theme": esc(entry.theme.get(lang))}
+            line = _("Theme of %(name)s: “%(theme)s”.") % {"name": phrasing.named(entry, lang),
+                                                            "theme": esc(entry.theme.get(lang))}
             return cited(line, entry, catalog, lang, [fold(entry.theme.zh or "")[:8]])
         if ask is Ask.OUTCOME and entry.kind in (Kind.RESOLUTION, Kind.DECISION):
             if entry.no_summary or entry.summary is None:
@@ -152,7 +153,7 @@ class Answers:
             form = {Ask.WHEN: _("The sources give no date for %(name)s."),
                     Ask.WHERE: _("The sources do not say where %(name)s takes place."),
                     Ask.THEME: _("The sources give no theme for %(name)s.")}[ask]
-            return Answer(form % values, entry.id)
+            return Answer(form % {"name": phrasing.named(entry, lang)}, entry.id)
         return None
 
     @staticmethod

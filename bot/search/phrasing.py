@@ -20,8 +20,23 @@ _DAYS = {"MO": ("Monday", "星期一"), "TU": ("Tuesday", "星期二"), "WE": ("
          "TH": ("Thursday", "星期四"), "FR": ("Friday", "星期五"), "SA": ("Saturday", "星期六"), "SU": ("Sunday", "星期日")}
 
 
+#: English names that are a common noun phrase ("First session of the UN-Habitat Assembly").
+_NOUN_PHRASE = re.compile(r"^(?:First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth|Eleventh|"
+                          r"Twelfth|Thirteenth|Fourteenth|Fifteenth|Resumed)\b")
+
+
 def name(entry: Entry, lang: str) -> str:
+    """The entry's name in bold, as a label ("First session of the UN-Habitat Assembly: …")."""
     return f"<b>{esc(entry.names.get(lang))}</b>"
+
+
+def named(entry: Entry, lang: str, *, start: bool = False) -> str:
+    """The entry's name as a sentence holds it: "the first session of the UN-Habitat Assembly"
+    ("The …" where it starts the sentence); proper names and Chinese as they are written."""
+    text = entry.names.get(lang)
+    if lang == "zh" or not _NOUN_PHRASE.match(text):
+        return f"<b>{esc(text)}</b>"
+    return ("The " if start else "the ") + f"<b>{esc(text[0].lower() + text[1:])}</b>"
 
 
 def labelled(entry: Entry, said: str, lang: str) -> str:
@@ -67,7 +82,7 @@ def when_where(entry: Entry, now: dt.datetime, lang: str) -> str | None:
     if entry.dates is None:
         return None
     dates = date_range(entry.dates.start, entry.dates.end, lang)
-    values = {"name": name(entry, lang), "dates": dates, "place": esc(entry.place.get(lang)) if entry.place else ""}
+    values = {"name": named(entry, lang, start=True), "dates": dates, "place": esc(entry.place.get(lang)) if entry.place else ""}
     occurrence = occurrence_of(entry, now)
     if occurrence is None:
         return None
@@ -102,7 +117,7 @@ def yearly(entry: Entry, now: dt.datetime, lang: str, *, last: bool = False) -> 
     occurrence = last_occurrence(entry, now) if last else next_occurrence(entry, now)
     if occurrence is None:
         return None
-    values = {"name": name(entry, lang), "rule": rule or "",
+    values = {"name": named(entry, lang, start=True), "rule": rule or "",
               "date": date_range(occurrence.first_day, occurrence.last_day, lang),
               "distance": until(now, occurrence.starts_at, occurrence.ends_at, lang)}
     if last:

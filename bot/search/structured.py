@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from bot.kernel.dates import single_day
 from bot.kernel.i18n import gettext_for
 from bot.kernel.reply import esc
-from bot.search.phrasing import name
+from bot.search.phrasing import name, named
 from bot.search.question import Ask, Question, Time
 from store.catalog import Catalog
 from store.normalize import fold
@@ -64,7 +64,7 @@ def officers(entry: Entry, role: str, lang: str) -> Stated | None:
         return None
     held = [_officer(o, lang) for o in chosen]
     role_name = esc(chosen[0].role.get(lang))
-    line = _("%(role)s of %(name)s: %(who)s.") % {"role": role_name, "name": name(entry, lang),
+    line = _("%(role)s of %(name)s: %(who)s.") % {"role": role_name, "name": named(entry, lang),
                                                    "who": ("、" if lang == "zh" else "; ").join(held)}
     return Stated(line, tuple(s for o in chosen for s in o.sources))
 
