@@ -34,7 +34,7 @@ from pathlib import Path
 import tantivy
 from rapidfuzz import fuzz, process
 
-from store.catalog import Catalog
+from store.catalog import Catalog, Found
 from store.glosses import GlossBuilder, GlossMap, dictionary_version, english_words, load_dictionary, stem
 from store.normalize import compact, fold, parse_identifier, strip_kind_words
 from store.schema import Entry, GlossaryTerm, Kind
@@ -79,6 +79,10 @@ EN_COVERAGE_SHARE = 0.5  # …but it still counts towards coverage unless even m
 _LATIN_WORD = re.compile(r"^[a-z][a-z-]{3,}$")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]{3,}")
 _DIGIT = re.compile(r"\d")
+#: Words of a question around a name ("where was the second Assembly held"), never part of one.
+_QUESTION_WORDS = frozenset({"when", "where", "who", "what", "which", "how", "held", "hold", "take", "takes", "took",
+                             "place", "happen", "happened", "happens", "meet", "meets", "met", "be", "is", "was",
+                             "were", "will", "did", "does", "do"})
 _HAPPENINGS = frozenset({Kind.SESSION, Kind.MEETING, Kind.EVENT})
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 _WORDS = re.compile(r"(?<![a-z0-9])[a-z][a-z-]*(?![a-z0-9])")
@@ -638,6 +642,16 @@ class SearchIndex:
                 clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, KEY_BOOST)))
             stripped = strip_question(fold(text))
             named = self._named_in(compact(stripped))
+            part = " ".join(word for word in stripped.split() if word not in _QUESTION_WORDS)
+            resolved = self.catalog.resolve(part) if " " in part else None
+            if isinstance(resolved, Found) and resolved.entry.id not in named:
+                # A name given in part ("where was the second Assembly held"): the catalog knows
+                # which entry it fits; a shorter name inside it ("Assembly") is not named as well.
+                whole = compact(part)
+                named = {owner: alias for owner, alias in named.items() if alias not in whole}
+                named[resolved.entry.id] = whole
+                query = tantivy.Query.term_query(self._schema, "key", compact(resolved.entry.id))
+                clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, KEY_TOKEN_BOOST)))
             # An identifier inside a question ("where will WUF12 be held") still names its entry,
             # unless it is part of a longer name the question holds (世界城市日 in 2019年世界城市日).
             longer = [alias for alias in named.values() if len(alias) > NAMED_MIN]

@@ -276,3 +276,13 @@ def test_a_topic_within_a_named_document_brings_its_paragraph_first(services: Ha
     # Naming the document alone asks for the document: its entry stays first.
     _index, named = services.search.search("the ministerial declaration of the second Assembly")
     assert named.hits[0].entry_id == "doc-HA2-DECLARATION"
+
+
+@pytest.mark.parametrize(("question", "entry"), [
+    ("second Assembly", "HA.2"),
+    ("where was the second Assembly held", "HA.2"),
+    ("when did the first Assembly take place", "HA.1"),
+])
+def test_a_session_named_in_part_inside_a_question_comes_first(services: Habitat, question: str, entry: str) -> None:
+    _index, results = services.search.search(question)
+    assert results.hits[0].entry_id == entry
