@@ -99,6 +99,9 @@ def test_an_attribute_the_entry_does_not_have_is_never_answered(services: Habita
     ("Which resolution dissolved the UN-Habitat Governing Council?", ["73/239"]),
     ("How many resolutions did HA.2 adopt?", ["Adopted 10 resolutions", "para. 7"]),
     ("How many country offices does UN-Habitat have?", ["90 个国家办事处", "para. 70"]),
+    # A session named in part, the resumed session sharing the words: the session itself.
+    ("where was the second Assembly held", ["Nairobi", "5–9 June 2023", "para. 6"]),
+    ("第二届人居大会在哪里举行", ["内罗毕", "2023年6月5日至9日"]),
 ])
 def test_answers_quote_or_build_from_the_sources(services: Habitat, question: str, words: list[str]) -> None:
     said = answer(services, question, ZH)

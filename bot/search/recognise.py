@@ -135,6 +135,12 @@ def _closest(catalog: Catalog, topic: str) -> Entry | None:
                     if i in catalog.entries and catalog.entries[i].kind is not Kind.DOCUMENT)
     if things and (len(things) == 1 or things[0][0] < things[1][0]):
         return catalog.entries[things[0][1]]
+    if things:
+        # As close as a part of itself ("the second Assembly": HA.2, and HA.2-resumed): the whole.
+        tied = [i for extra, i in things if extra == things[0][0]]
+        parents = [i for i in tied if all(other == i or other.startswith(f"{i}-") for other in tied)]
+        if len(parents) == 1:
+            return catalog.entries[parents[0]]
     return None
 
 
