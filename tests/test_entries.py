@@ -116,7 +116,7 @@ def test_a_person_is_found_by_each_spelling_the_sources_use(catalog: Catalog, ty
 
 def test_a_persons_card_says_which_office_they_held_and_when(catalog: Catalog) -> None:
     assert "Executive Director of UN-Habitat (acting) — acting Executive Director" in card(catalog, "michal-mlynar")
-    assert "👤 人居署执行主任 — 此后" in card(catalog, "anaclaudia-rossbach", "zh")
+    assert "👤 人居署执行主任 — 自 2024 年 8 月起" in card(catalog, "anaclaudia-rossbach", "zh")
     assert "👤 President · First session of the UN-Habitat Assembly" in card(catalog, "martha-delgado-peralta")
 
 
