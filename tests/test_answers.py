@@ -102,6 +102,8 @@ def test_an_attribute_the_entry_does_not_have_is_never_answered(services: Habita
     # A session named in part, the resumed session sharing the words: the session itself.
     ("where was the second Assembly held", ["Nairobi", "5–9 June 2023", "para. 6"]),
     ("第二届人居大会在哪里举行", ["内罗毕", "2023年6月5日至9日"]),
+    ("第2/7号决议的内容", ["人人享有适当住房不限成员名额政府间专家工作组"]),
+    ("resolution 2/7 content", ["working group", "housing"]),
 ])
 def test_answers_quote_or_build_from_the_sources(services: Habitat, question: str, words: list[str]) -> None:
     said = answer(services, question, ZH)

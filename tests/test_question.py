@@ -18,6 +18,7 @@ ASKED = st.sampled_from([
     ("How many resolutions did {} adopt?", Ask.COUNT), ("{}通过了多少项决议", Ask.COUNT),
     ("Who chaired {}?", Ask.WHO), ("{}主席是谁", Ask.WHO), ("How often does {} meet?", Ask.OFTEN),
     ("What did {} establish?", Ask.OUTCOME), ("{}设立了什么", Ask.OUTCOME), ("What is {}?", Ask.WHAT),
+    ("{}的内容", Ask.WHAT), ("{}讲了什么", Ask.WHAT), ("contents of {}", Ask.WHAT), ("{} content", Ask.WHAT),
 ])
 
 

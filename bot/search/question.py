@@ -91,7 +91,8 @@ _ASKS: tuple[tuple[Ask, re.Pattern[str]], ...] = (
                        r"\boutcomes?\b", r"\bresults?\b", r"\bwhat came (?:out )?of\b",
                        r"(?:决定|通过|设立|建立|成立|规定|要求|请|呼吁|核准|启动|做出|作出|取得)了?(?:什么|哪些)", r"成果", r"结果")),
     (Ask.WHAT, _any(r"^(?:what is|what's|what are|what was|what were|tell me about|explain|describe)\b",
-                    r"是什么", r"什么是", r"介绍", r"是指")),
+                    r"\bcontents? of\b", r"\bcontents?$",
+                    r"是什么", r"什么是", r"介绍", r"是指", r"内容$", r"讲(?:了|的是)?什么")),
 )
 
 _TIMES: tuple[tuple[Time, re.Pattern[str]], ...] = (
