@@ -98,6 +98,16 @@ def forget_lines(deleted: dict[str, int], lang: str) -> list[str]:
     return lines
 
 
+#: Asking in words to be reminded of something: "remind me about WUF13", "提醒我城市十月", "订阅 WUF12".
+_REMIND_ME = re.compile(
+    r"^(?:please\s+|请)?(?:remind\s+me\s+(?:about|of|before)|notify\s+me\s+(?:about|of)|提醒我|订阅|关注)"
+    r"\s*(?P<what>.*?)[\s?？!！.。]*$", re.IGNORECASE)
+#: Asking how to be reminded, in words: the /subscribe explanation.
+PLAIN_WORDS: dict[str, str] = dict.fromkeys(
+    ("subscribe", "reminders", "how do i subscribe", "how to subscribe", "how do i get reminders",
+     "订阅", "提醒", "怎么订阅", "如何订阅", "怎么订阅提醒", "如何订阅提醒", "怎么设置提醒"), "subscribe")
+
+
 class RemindersArea:
     """Commands and buttons of the reminders area, wired by the composition root (``bot.app``)."""
 
@@ -138,8 +148,26 @@ class RemindersArea:
                 ForgetButton: self._forget_button,
             },
             links={SubscribeButton: self._subscribe_offer},
+            text=[self.remind_me],
             on_content_change=[self.on_content_change],
+            words=PLAIN_WORDS,
         )
+
+    def remind_me(self, text: str, who: Asker) -> list[Reply] | None:
+        """"Remind me about WUF13", "提醒我城市十月": the offer to follow it, with its button;
+        None for any other message (a question is searched)."""
+        match = _REMIND_ME.match(text.strip())
+        if match is None:
+            return None
+        wanted = match.group("what").strip()
+        if not wanted:
+            return self.subscribe("", who)
+        target = self._target(wanted, who, follow=True)
+        if isinstance(target, list):
+            return target
+        kind, ident = target
+        body = "all" if kind == ALL else f"cat-{ident}" if kind == CATEGORY else ident
+        return self._subscribe_offer(SubscribeButton(body), who)
 
     def _categories(self) -> set[str]:
         return set(CATEGORY_NAMES) | {e.category for e in self.catalog.entries.values() if e.category}

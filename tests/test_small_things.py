@@ -155,3 +155,30 @@ def test_forget_pseudonymizes_who_applied_content_in_its_text_column(engine: Eng
     with session_scope(engine) as session:
         applied = sorted(row.applied_by for row in session.exec(select(ContentVersion)))
     assert applied == ["-12345", "startup"]
+
+
+def test_asking_in_words_to_be_reminded_offers_the_subscription(services: Habitat, clock: FixedClock) -> None:
+    clock.set(dt.datetime(2024, 9, 1, 6, tzinfo=dt.UTC))
+    who = Asker(user_id=8801, chat_id=8801, lang="en")
+    for asked in ("remind me about WUF12", "Remind me of WUF12!", "please remind me about WUF12?"):
+        [offer] = services.router.message(asked, who)
+        assert "Follow" in plain_text(offer.text) and "Subscribed" not in offer.text
+        [[button]] = offer.buttons
+        assert button.data == "sub:WUF12"
+    [offer] = services.router.message("提醒我城市十月", Asker(user_id=8802, chat_id=8802, lang="zh"))
+    assert "关注" in offer.text and offer.buttons[0][0].data and offer.buttons[0][0].data.startswith("sub:")
+    # Only the button subscribes.
+    [done] = services.router.callback("sub:WUF12", who)
+    assert "Subscribed to" in done.text
+    [unknown] = services.router.message("remind me about xyzzy plugh", who)
+    assert "Nothing to follow matches" in unknown.text
+    # A question that merely mentions reminders is still searched, not taken as a request.
+    assert all("Follow" not in r.text for r in services.router.message("what reminders did the Assembly get", who))
+
+
+def test_how_to_questions_in_words_get_the_explanation(services: Habitat) -> None:
+    who = Asker(user_id=8803, chat_id=8803, lang="en")
+    for asked in ("how do I subscribe?", "怎么订阅提醒", "subscribe"):
+        assert "/subscribe WUF12" in plain_text(services.router.message(asked, who)[0].text)
+    for asked in ("what can you do?", "你能做什么"):
+        assert "/session HA.2" in plain_text(services.router.message(asked, who)[0].text)

@@ -183,7 +183,8 @@ class Router:
             return [Reply(_("Send an identifier such as HA.2 or 2/7, or a question. /help lists the commands."))]
         if len(text) > MAX_QUERY:
             return [too_long(who)]
-        plain = self.words.get(fold(text).rstrip("!！.。"))
+        key = fold(text).rstrip("!！.。")
+        plain = self.words.get(key) or self.words.get(key.rstrip("?？ ") or key)
         if plain is not None:
             return self.command(plain, "", who)
         if not has_words(text):

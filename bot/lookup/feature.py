@@ -39,7 +39,8 @@ SESSION_KINDS = frozenset({Kind.SESSION, Kind.MEETING})
 #: Plain words that mean a command (a delegate types "help" or "帮助" without the slash).
 PLAIN_COMMANDS: dict[str, str] = {
     **dict.fromkeys(("help", "帮助", "?", "？", "menu", "菜单", "命令", "commands"), "help"),
-    **dict.fromkeys(("hi", "hello", "hey", "start", "你好", "您好", "开始"), "start"),
+    **dict.fromkeys(("hi", "hello", "hey", "start", "你好", "您好", "开始", "what can you do", "what do you do",
+                     "how does this work", "how to use", "你能做什么", "你会什么", "怎么用", "如何使用"), "start"),
     **dict.fromkeys(("upcoming", "coming up", "what's next", "whats next", "即将", "近期日程", "日程", "接下来"), "upcoming"),
     **dict.fromkeys(("today", "今天", "今日", "this week", "本周"), "today"),
 }
