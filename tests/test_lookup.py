@@ -5,10 +5,13 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.app import Habitat
 from bot.kernel.reply import Reply, plain_text
 from bot.kernel.router import Asker
+from bot.lookup.calendar import year_asked
 
 ZH = Asker(user_id=7, lang="zh")
 EN = Asker(user_id=7, lang="en")
@@ -223,3 +226,23 @@ def test_a_remembered_fuzzy_resolution_is_what_a_fresh_one_gives(services: Habit
     fresh = dataclasses.replace(catalog)  # the same content, nothing remembered
     assert not fresh._fuzzy_memo  # noqa: SLF001 - a new catalog starts with an empty memo
     assert first == again == fresh.resolve(typed)
+
+
+@pytest.mark.parametrize(("asked", "year"), [
+    ("2026年有哪些活动", 2026), ("2024年的会议", 2024), ("2025 年有什么会议？", 2025),
+    ("events in 2024", 2024), ("What meetings are there in 2025?", 2025), ("calendar for 2023", 2023),
+])
+def test_what_happens_in_a_year_lists_that_years_dated_entries(services: Habitat, asked: str, year: int) -> None:
+    [reply] = services.router.message(asked, Asker(user_id=3, lang="en"))
+    text = plain_text(reply.text)
+    lines = [line for line in text.splitlines() if line.startswith("• ")]
+    assert lines and all(str(year) in line for line in lines)
+    assert reply.buttons  # each entry listed opens its card
+    if year == 2024:
+        assert "Twelfth session of the World Urban Forum" in text or "世界城市论坛第十二届会议" in text
+
+
+@given(st.text(max_size=80))
+def test_any_text_is_a_year_question_or_not(text: str) -> None:
+    year = year_asked(text)
+    assert year is None or 1900 <= year <= 2099

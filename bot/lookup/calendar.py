@@ -7,6 +7,7 @@ fall on the same day: the list shows the year's entry once (it names the host ci
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,14 @@ from store.catalog import Catalog
 from store.schema import Entry
 
 MAX_UPCOMING = 12
+MAX_IN_YEAR = 20
 TODAY_DAYS = 7
+#: Asking what happens in a year: "2026年有哪些活动", "events in 2026", "what meetings are there in 2025?".
+YEAR_QUESTION = re.compile(
+    r"^(?:(?P<zh>(?:19|20)\d\d)\s*年(?:的|都|还)?(?:有)?(?:哪些|什么|啥)?(?:活动|会议|日程|安排)(?:有哪些|有什么)?"
+    r"|(?:(?:what|which)\s+)?(?:events|meetings|sessions|milestones|calendar|schedule)"
+    r"(?:\s+(?:are|were|will\s+be|is|was))?(?:\s+there)?\s+(?:in|for|of)\s+(?P<en>(?:19|20)\d\d))"
+    r"[\s?？!！.。]*$", re.IGNORECASE)
 
 
 def _same_thing(a: Entry, b: Entry, catalog: Catalog) -> bool:
@@ -64,6 +72,36 @@ def upcoming_reply(catalog: Catalog, now: dt.datetime, lang: str) -> Reply:
         place = f" · {esc(entry.place.get(lang))}" if entry.place else ""
         lines.append(f"• <b>{span}</b> — {esc(entry.names.get(lang))}{place} ({distance})")
     return Reply("\n".join(lines), _buttons(found, catalog, lang))
+
+
+def year_asked(text: str) -> int | None:
+    """The year a "what happens in 2026" question asks about, or None for any other text."""
+    match = YEAR_QUESTION.match(text.strip())
+    return int(match.group("zh") or match.group("en")) if match else None
+
+
+def year_reply(catalog: Catalog, year: int, now: dt.datetime, lang: str) -> Reply:
+    """What the sources date in ``year``: sessions, meetings and observances, in order."""
+    _ = gettext_for(lang)
+    n_ = ngettext_for(lang)
+    start = dt.datetime(year, 1, 1, tzinfo=dt.UTC)
+    end = dt.datetime(year + 1, 1, 1, tzinfo=dt.UTC)
+    found = sorted((o for e in catalog.entries.values() for o in occurrences(e, start, end)
+                    if o.first_day.year == year), key=lambda o: (o.starts_at, o.entry_id))
+    found = distinct(found, catalog)
+    if not found:
+        return Reply(_("The bot's sources date nothing in %(year)d.") % {"year": year})
+    lines = ["<b>{}</b>".format(_("In %(year)d") % {"year": year})]
+    for occurrence in found[:MAX_IN_YEAR]:
+        entry = catalog.entries[occurrence.entry_id]
+        span = date_range(occurrence.first_day, occurrence.last_day, lang)
+        distance = until(now, occurrence.starts_at, occurrence.ends_at, lang)
+        place = f" · {esc(entry.place.get(lang))}" if entry.place else ""
+        lines.append(f"• <b>{span}</b> — {esc(entry.names.get(lang))}{place} ({distance})")
+    if len(found) > MAX_IN_YEAR:
+        more = len(found) - MAX_IN_YEAR
+        lines.append(n_("… and %(n)d more.", "… and %(n)d more.", more) % {"n": more})
+    return Reply("\n".join(lines), _buttons(found[:MAX_IN_YEAR], catalog, lang))
 
 
 def _today_line(entry: Entry, occurrence: Occurrence, now: dt.datetime, zone: str, lang: str) -> str:

@@ -25,7 +25,7 @@ from bot.kernel.i18n import LANGUAGES, gettext_for, t
 from bot.kernel.reply import Button, Reply, esc, rows
 from bot.kernel.router import MAX_QUERY, Asker, Command, Feature, Handler, too_long
 from bot.lookup.agenda import agenda_reply
-from bot.lookup.calendar import today_reply, upcoming_reply
+from bot.lookup.calendar import today_reply, upcoming_reply, year_asked, year_reply
 from store.catalog import Ambiguous, Catalog, Found, NotFound
 from store.kinds import LOOKUPS, LookupSpec
 from store.normalize import parse_identifier
@@ -98,7 +98,7 @@ class LookupFeature:
                 UpcomingButton: lambda button, who: self.upcoming("", who),
                 CommandButton: self._command_button,
             },
-            text=[self.identifier],
+            text=[self.in_year, self.identifier],
             words=PLAIN_COMMANDS,
         )
 
@@ -195,6 +195,11 @@ class LookupFeature:
     def upcoming(self, args: str, who: Asker) -> list[Reply]:
         """The next milestones from now; recurring ones computed for the coming year."""
         return [upcoming_reply(self.catalog, self.now(), who.lang)]
+
+    def in_year(self, text: str, who: Asker) -> list[Reply] | None:
+        """"2026年有哪些活动", "events in 2026": what the sources date in that year."""
+        year = year_asked(text)
+        return None if year is None else [year_reply(self.catalog, year, self.now(), who.lang)]
 
     def today(self, args: str, who: Asker) -> list[Reply]:
         """What is in session or observed today and in the next 7 days, in the asker's zone."""
