@@ -155,3 +155,11 @@ def test_english_answers_name_a_session_as_a_sentence_does(services: Habitat, qu
     said = answer(services, question, Asker(user_id=7, lang="en", chosen_lang=True))
     assert said.startswith(begins)
     assert " of First session" not in said and " of Second session" not in said
+
+
+@pytest.mark.parametrize("question", ["人居大会第二届会议主席是谁", "Who chaired the second session of the UN-Habitat Assembly?"])
+def test_a_committee_chair_is_never_given_as_a_sessions_president(services: Habitat, question: str) -> None:
+    # The sources name the Committee of Permanent Representatives' chair beside the sessions, and
+    # no President of HA.2: no answer names anyone as such.
+    said = answer(services, question, ZH)
+    assert "Coimbra" not in said and "Delgado" not in said

@@ -29,7 +29,7 @@ from bot.search.citing import (
     quoted,
     rule_needles,
 )
-from bot.search.evidence import Candidate, best, coverage, numbers, sentences
+from bot.search.evidence import Candidate, Found, best, coverage, numbers, sentences
 from bot.search.question import Ask, Question, Time, parse
 from bot.search.recognise import named
 from bot.search.series import SERIES
@@ -93,7 +93,18 @@ class Answers:
             names = names_of(primary, catalog)
             candidates = (c for c in candidates if any(n in fold(c.text) for n in names))
         found_sentence = best(question, terms, candidates, floor=FLOOR_OPEN, strict=True)
+        if found_sentence is not None and primary is not None and not self._names_officer(found_sentence, primary,
+                                                                                            question, catalog):
+            return None
         return quoted(found_sentence, catalog, lang) if found_sentence else None
+
+    @staticmethod
+    def _names_officer(found: Found, entry: Entry, question: Question, catalog: Catalog) -> bool:
+        """False for an officer's name from a sentence that does not name the entry asked about:
+        a committee's chair in a text about another session is not this session's president."""
+        if found.source is entry or question.ask is not Ask.WHO or question.role not in structured.ROLES:
+            return True
+        return any(n in fold(found.sentence) for n in names_of(entry, catalog))
 
     # -- about one entry --------------------------------------------------------------------------
 
@@ -147,6 +158,8 @@ class Answers:
         narrowed = without_names(terms, entry, catalog)
         found = best(question, narrowed, self._own(entry, lang)) or best(
             question, narrowed, self._around(entry, catalog, results), floor=FLOOR_NAMED)
+        if found is not None and not self._names_officer(found, entry, question, catalog):
+            found = None
         if found is not None:
             return quoted(found, catalog, lang, entry)
         if entry.kind in DATED and ask in (Ask.WHEN, Ask.WHERE, Ask.THEME):
