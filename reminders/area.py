@@ -24,7 +24,7 @@ from bot.kernel.callbacks import (
     SubscribeButton,
     UnsubscribeButton,
 )
-from bot.kernel.cards import choice_reply, short_label
+from bot.kernel.cards import choice_reply, named, short_label
 from bot.kernel.clock import Clock
 from bot.kernel.content import ContentService
 from bot.kernel.dates import clock_time, date_range, until
@@ -231,7 +231,7 @@ class RemindersArea:
             return refused
         if not followable(entry):
             return [Reply(_("%(name)s has no dates in the bot's sources, so there is nothing to remind you of.")
-                          % {"name": esc(entry.names.get(who.lang))})]
+                          % {"name": named(entry, who.lang, start=True)})]
         return ENTRY, entry.id
 
     def _not_followable(self, entry: Entry, who: Asker) -> list[Reply] | None:
@@ -241,7 +241,7 @@ class RemindersArea:
         where = stage(entry, now)
         if where in ALIVE and entry.kind in FOLLOWABLE:
             return None
-        name = f"<b>{esc(entry.names.get(who.lang))}</b>"
+        name = named(entry, who.lang, start=True)
         if where is Stage.CANCELLED:
             return [Reply(_("%(name)s was cancelled, so there is nothing to remind you of.") % {"name": name})]
         if where is not Stage.OVER:
@@ -258,7 +258,7 @@ class RemindersArea:
         following = next_in_series(entry, self.catalog, now)
         if following is not None:
             text += "\n" + _("The next one the sources know: %(name)s (%(when)s).") % {
-                "name": f"<b>{esc(following.names.get(who.lang))}</b>", "when": self._when(following, who.lang)}
+                "name": named(following, who.lang), "when": self._when(following, who.lang)}
             buttons += [Button(f"🔔 {short_label(following, who.lang)}", data=SubscribeButton(following.id).pack()),
                         Button(f"↗ {short_label(following, who.lang)}", data=EntryButton(following.id).pack())]
         elif entry.category and _CATEGORY.match(entry.category):

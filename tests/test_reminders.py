@@ -145,7 +145,7 @@ async def test_subscribe_button_on_cards_and_deep_links(engine: Engine, clock: F
     assert "Subscribed to" in linked.text
     # HA.2 (June 2023) is over on this clock: the link says so and offers its body's category.
     [offer] = services.router.command("start", "sub_HA_d2", services.askers.asker(505, "en", chat_id=505))
-    assert "Second session" in offer.text and "is over" in offer.text
+    assert "The <b>second session of the UN-Habitat Assembly</b> is over" in offer.text and "is over" in offer.text
     [category] = services.router.callback(offer.buttons[0][0].data or "", services.askers.asker(505, "en", chat_id=505))
     assert "Subscribed to" in category.text and "UN-Habitat Assembly" in category.text
     [everything] = services.router.callback("sub:all", services.askers.asker(506, "zh", chat_id=506))

@@ -56,14 +56,14 @@ def test_a_past_session_offers_the_next_one_the_sources_know(services: Habitat, 
     clock.set(NOV_22_2026)
     [over] = services.router.command("subscribe", "HA.2", who(services))
     text = plain_text(over.text)
-    assert "is over" in text and "Third session of the UN-Habitat Assembly" in text and "expected in 2029" in text
+    assert "is over" in text and "The next one the sources know: the third session of the UN-Habitat Assembly" in text and "expected in 2029" in text
     assert "sub:HA.3" in datas(over)
     [follow] = services.router.callback("sub:HA.3", who(services))
     assert "Subscribed to" in follow.text and "Third session" in follow.text
     # Two years earlier the resumed session was still ahead: it is the next one then.
     clock.set(dt.datetime(2024, 11, 22, tzinfo=dt.UTC))
     [earlier] = services.router.command("subscribe", "HA.2", who(services, 8104))
-    assert "Resumed second session" in plain_text(earlier.text) and "sub:HA.2-resumed" in datas(earlier)
+    assert "The next one the sources know: the resumed second session" in plain_text(earlier.text) and "sub:HA.2-resumed" in datas(earlier)
 
 
 def test_what_a_source_expected_before_the_event_is_shown_as_expected(services: Habitat, clock: FixedClock) -> None:

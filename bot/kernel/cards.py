@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from bot.kernel.callbacks import AgendaButton, EntryButton, ParagraphButton, SubscribeButton
 from bot.kernel.dates import clock_time, date_range, month_year, until, utc_offset
@@ -18,6 +19,20 @@ from store.schema import COVER, Entry, Kind, Source
 
 MAX_RELATED_BUTTONS = 8
 MAX_SOURCE_BUTTONS = 4
+
+
+#: English names that are a common noun phrase ("First session of the UN-Habitat Assembly").
+_NOUN_PHRASE = re.compile(r"^(?:First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth|Eleventh|"
+                          r"Twelfth|Thirteenth|Fourteenth|Fifteenth|Resumed)\b")
+
+
+def named(entry: Entry, lang: str, *, start: bool = False) -> str:
+    """The entry's name in bold as a sentence holds it: "the first session of the UN-Habitat
+    Assembly" ("The …" where it starts the sentence); proper names and Chinese as written."""
+    text = entry.names.get(lang)
+    if lang == "zh" or not _NOUN_PHRASE.match(text):
+        return f"<b>{esc(text)}</b>"
+    return ("The " if start else "the ") + f"<b>{esc(text[0].lower() + text[1:])}</b>"
 
 
 def short_label(entry: Entry, lang: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from bot.kernel.cards import named
 from bot.kernel.dates import MONTHS_EN, date_range, single_day, until
 from bot.kernel.i18n import gettext_for
 from bot.kernel.occurrences import Occurrence, last_occurrence, next_occurrence
@@ -20,23 +21,9 @@ _DAYS = {"MO": ("Monday", "星期一"), "TU": ("Tuesday", "星期二"), "WE": ("
          "TH": ("Thursday", "星期四"), "FR": ("Friday", "星期五"), "SA": ("Saturday", "星期六"), "SU": ("Sunday", "星期日")}
 
 
-#: English names that are a common noun phrase ("First session of the UN-Habitat Assembly").
-_NOUN_PHRASE = re.compile(r"^(?:First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth|Eleventh|"
-                          r"Twelfth|Thirteenth|Fourteenth|Fifteenth|Resumed)\b")
-
-
 def name(entry: Entry, lang: str) -> str:
     """The entry's name in bold, as a label ("First session of the UN-Habitat Assembly: …")."""
     return f"<b>{esc(entry.names.get(lang))}</b>"
-
-
-def named(entry: Entry, lang: str, *, start: bool = False) -> str:
-    """The entry's name as a sentence holds it: "the first session of the UN-Habitat Assembly"
-    ("The …" where it starts the sentence); proper names and Chinese as they are written."""
-    text = entry.names.get(lang)
-    if lang == "zh" or not _NOUN_PHRASE.match(text):
-        return f"<b>{esc(text)}</b>"
-    return ("The " if start else "the ") + f"<b>{esc(text[0].lower() + text[1:])}</b>"
 
 
 def labelled(entry: Entry, said: str, lang: str) -> str:
