@@ -258,18 +258,17 @@ class SearchIndex:
             cited = Counter(source.doc for source in e.sources if source.doc)
             if cited and e.kind is Kind.DOCUMENT:  # a report or declaration the question names
                 self._main_doc[e.id] = cited.most_common(1)[0][0]  # ties: the first cited
-        self._title_text = {e.id: fold(_entry_title(e, self.catalog.aliases.get(e.id, []))) for e in self.catalog.entries.values()}
+        self._title_text = {i: fold(_entry_title(self.catalog.entries[i], self.catalog.aliases.get(i, [])))
+                            for i in self._main_doc}
         self._years = {e.id: years for e in self.catalog.entries.values() if (years := _entry_years(e))}
-        # An undated entry (a series, a body) and the years its dated relatives take place in: a
+        # An undated entry (a series, a body) and its dated relatives, whose years tell that a
         # question about one year of Urban October is about that year's entry, not the series.
-        self._kin_years: dict[str, frozenset[int]] = {}
         self._kin: dict[str, frozenset[str]] = {}  # such an entry -> its dated relatives
         for e in self.catalog.entries.values():
             if e.id not in self._years and e.kind in _HAPPENINGS | {Kind.BODY}:
                 kin = frozenset(k for k in (*e.related, *self.catalog.referrers.get(e.id, ())) if k in self._years)
                 if kin:
                     self._kin[e.id] = kin
-                    self._kin_years[e.id] = frozenset(y for k in kin for y in self._years[k])
         self._latin = sorted({t for t in self._vocab if _LATIN_WORD.match(t)} | {w for w in self.glossary.words if _LATIN_WORD.match(w)})
         self._glosses.rank(self._vocab)
 
@@ -703,7 +702,7 @@ class SearchIndex:
                         factor *= YEAR_MATCH if self._years[a] & asked_years else YEAR_OTHER
                     elif kind == "e" and named_that_year & self._kin.get(a, frozenset()):
                         factor *= YEAR_SERIES  # the series of the year's entry the question names
-                    elif kind == "e" and asked_years & self._kin_years.get(a, frozenset()):
+                    elif kind == "e" and any(self._years[k] & asked_years for k in self._kin.get(a, ())):
                         factor *= YEAR_OTHER  # the year asked about has an entry of its own
                     candidates.append((score * factor, kind, a, b))
             candidates.sort(key=lambda c: -c[0])

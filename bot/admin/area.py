@@ -630,7 +630,7 @@ class AdminArea:
                              "The message is too long (at most %(n)d characters).", most) % {"n": most})]
         now = self.now()
         with session_scope(self.engine) as session:
-            users = len(_audience(session))
+            users = len(reachable_users(session=session))
             blocked = blocked_users(session=session)
             row = Broadcast(created_by=who.user_id or 0, created_at=now, text=text, recipients=users)
             session.add(row)
@@ -663,7 +663,7 @@ class AdminArea:
             row = session.get(Broadcast, int(ident))
             if not changed or row is None:
                 return [Reply(_("This broadcast was already sent or cancelled."))]
-            recipients = len(_audience(session))
+            recipients = len(reachable_users(session=session))
             row.recipients = recipients
             session.add(row)
             st.record_audit(session=session, user_id=who.user_id, action="broadcast", detail=f"#{ident} {status}",
@@ -676,7 +676,7 @@ class AdminArea:
 
     def broadcast_recipients(self) -> list[int]:
         with session_scope(self.engine) as session:
-            return _audience(session)
+            return reachable_users(session=session)
 
     def unreachable(self, user_ids: list[int]) -> None:
         """Telegram refused these users (blocked, deactivated): later broadcasts skip them."""
@@ -699,17 +699,6 @@ class AdminArea:
             st.record_audit(session=session, user_id=row.created_by, action="broadcast",
                             detail=f"#{broadcast_id} done: sent {sent}, failed {failed}",
                             result="ok" if not failed else "partial", now=self.now())
-
-
-def _audience(session: Session) -> list[int]:
-    """Who a broadcast goes to: everyone who wrote to the bot in private and has not blocked it,
-    and anyone following something in their private chat (the bot already messages them)."""
-    users = set(reachable_users(session=session))
-    following = select(Subscription.user_id).where(
-        col(Subscription.active).is_(True), col(Subscription.chat_id) == col(Subscription.user_id))
-    blocked = select(User.id).where(col(User.blocked_at).is_not(None))
-    users.update(session.exec(following.where(col(Subscription.user_id).not_in(blocked))))
-    return sorted(users)
 
 
 # -- statistics from other areas' tables (read only if they exist) ---------------------------

@@ -184,7 +184,7 @@ class Router:
         if len(text) > MAX_QUERY:
             return [too_long(who)]
         key = fold(text).rstrip("!！.。")
-        plain = self.words.get(key) or self.words.get(key.rstrip("?？ ") or key)
+        plain = self.words.get(key.rstrip("?？ ") or key)  # "help?" is "help"; "?" alone is a word too
         if plain is not None:
             return self.command(plain, "", who)
         if not has_words(text):

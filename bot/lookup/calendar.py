@@ -58,6 +58,15 @@ def _buttons(found: Iterable[Occurrence], catalog: Catalog, lang: str) -> tuple[
     return rows([Button(short_label(catalog.entries[i], lang), data=EntryButton(i).pack()) for i in seen])
 
 
+def _dated_line(catalog: Catalog, occurrence: Occurrence, now: dt.datetime, lang: str) -> str:
+    """"• 4–8 November 2024 — WUF12 · Cairo (in 34 days)": one line of a list of what is dated."""
+    entry = catalog.entries[occurrence.entry_id]
+    span = date_range(occurrence.first_day, occurrence.last_day, lang)
+    distance = until(now, occurrence.starts_at, occurrence.ends_at, lang)
+    place = f" · {esc(entry.place.get(lang))}" if entry.place else ""
+    return f"• <b>{span}</b> — {esc(entry.names.get(lang))}{place} ({distance})"
+
+
 def upcoming_reply(catalog: Catalog, now: dt.datetime, lang: str) -> Reply:
     """The next milestones from now; recurring ones computed for the coming year."""
     _ = gettext_for(lang)
@@ -65,12 +74,7 @@ def upcoming_reply(catalog: Catalog, now: dt.datetime, lang: str) -> Reply:
     if not found:
         return Reply(_("Nothing is scheduled in the coming year in the bot's sources."))
     lines = ["<b>{}</b>".format(_("Coming up"))]
-    for occurrence in found:
-        entry = catalog.entries[occurrence.entry_id]
-        span = date_range(occurrence.first_day, occurrence.last_day, lang)
-        distance = until(now, occurrence.starts_at, occurrence.ends_at, lang)
-        place = f" · {esc(entry.place.get(lang))}" if entry.place else ""
-        lines.append(f"• <b>{span}</b> — {esc(entry.names.get(lang))}{place} ({distance})")
+    lines += [_dated_line(catalog, occurrence, now, lang) for occurrence in found]
     return Reply("\n".join(lines), _buttons(found, catalog, lang))
 
 
@@ -92,12 +96,7 @@ def year_reply(catalog: Catalog, year: int, now: dt.datetime, lang: str) -> Repl
     if not found:
         return Reply(_("The bot's sources date nothing in %(year)d.") % {"year": year})
     lines = ["<b>{}</b>".format(_("In %(year)d") % {"year": year})]
-    for occurrence in found[:MAX_IN_YEAR]:
-        entry = catalog.entries[occurrence.entry_id]
-        span = date_range(occurrence.first_day, occurrence.last_day, lang)
-        distance = until(now, occurrence.starts_at, occurrence.ends_at, lang)
-        place = f" · {esc(entry.place.get(lang))}" if entry.place else ""
-        lines.append(f"• <b>{span}</b> — {esc(entry.names.get(lang))}{place} ({distance})")
+    lines += [_dated_line(catalog, occurrence, now, lang) for occurrence in found[:MAX_IN_YEAR]]
     if len(found) > MAX_IN_YEAR:
         more = len(found) - MAX_IN_YEAR
         lines.append(n_("… and %(n)d more.", "… and %(n)d more.", more) % {"n": more})

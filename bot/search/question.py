@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar
 
 from store.normalize import fold
 
@@ -181,24 +182,25 @@ _PARTICLES = "的了吗呢么是有在于将由会和与及"
 _PUNCTUATION = re.compile(r"[?？!！。,，、:：;；\"“”'‘’()（）]")
 
 
+L = TypeVar("L", "Ask", "Time")
+
+
+def _first(table: tuple[tuple[L, re.Pattern[str]], ...], folded: str, frame: list[tuple[int, int]]) -> L | None:
+    """The label of the first pattern found in ``folded``; its span is added to ``frame``."""
+    for label, pattern in table:
+        found = pattern.search(folded)
+        if found:
+            frame.append(found.span())
+            return label
+    return None
+
+
 def parse(text: str) -> Question | None:
     """The attribute ``text`` asks for, or None when it is not a question about an attribute."""
     folded = fold(text)
     frame: list[tuple[int, int]] = []
-    ask: Ask | None = None
-    for asked, pattern in _ASKS:
-        found = pattern.search(folded)
-        if found:
-            ask = asked
-            frame.append(found.span())
-            break
-    time: Time | None = None
-    for when, pattern in _TIMES:
-        found = pattern.search(folded)
-        if found:
-            time = when
-            frame.append(found.span())
-            break
+    ask = _first(_ASKS, folded, frame)
+    time = _first(_TIMES, folded, frame)
     if ask is None and time is not None:
         ask = Ask.WHEN  # "next Executive Board session", "下次执行局会议"
     if ask in (None, Ask.WHERE, Ask.WHICH) and _OFFICERS.search(folded):
